@@ -1,0 +1,59 @@
+# Khuyến công Open Data — every target that needs Python depends on the virtual environment.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON_SYS ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUTPUTDIR := output
+PORT ?= 8000
+
+.PHONY: help install validate html serve devserver publish test test-fast browser-test lint bench clean import release deploy
+
+help: ## Show this help
+	@echo "Khuyến công Open Data"
+	@echo "Quick start: 'make publish' builds output/, 'make test' runs the whole test suite."
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+validate: $(STAMP) ## Check data/ and content/ against the schemas and the programme's rules
+	$(PY) -m pipeline validate
+
+html: $(STAMP) ## Build the site into output/ for local viewing
+	$(PY) -m pipeline build --settings pelicanconf.py --output $(OUTPUTDIR)
+
+publish: $(STAMP) ## Validate and build the site for publication (absolute URLs, feeds)
+	$(PY) -m pipeline build --settings publishconf.py --output $(OUTPUTDIR)
+
+serve: $(STAMP) ## Serve output/ on http://localhost:$(PORT)
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(OUTPUTDIR)
+
+devserver: $(STAMP) ## Rebuild on change and serve on http://localhost:$(PORT)
+	$(PY) -m pipeline devserver --port $(PORT)
+
+test: $(STAMP) ## Run the whole test suite (browser tests when Chromium is present)
+	$(PY) -m pytest
+
+lint: $(STAMP) ## Run ruff
+	$(PY) -m ruff check pipeline tests pelicanconf.py publishconf.py
+
+bench: $(STAMP) ## Benchmark the publish stages against Pelican, Jinja2 and Frictionless
+	$(PY) -m pipeline bench
+
+import: $(STAMP) ## Import a workbook into data/: make import FILE=workbook.xlsx
+	$(PY) -m pipeline import "$(FILE)"
+
+release: $(STAMP) ## Record a release of the data: make release VERSION=1.1.0
+	$(PY) -m pipeline release "$(VERSION)"
+
+clean: ## Remove output/ and caches
+	rm -rf $(OUTPUTDIR) .pytest_cache .ruff_cache
