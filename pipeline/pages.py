@@ -1,0 +1,177 @@
+"""The page extension point: what a data page is, what every builder gets, and the registry.
+
+The site's data pages are not Markdown: a *builder* turns the validated package into ``Page``
+values, and the Pelican generator (``pipeline/plugin.py``) renders each through a theme
+template, once per language. Any module can add pages without editing the generator: define
+``builder(site: SiteData, lang: str) -> Iterable[Page]``, decorate it with ``@register("name")``
+and list the module in the ``KC_PAGE_MODULES`` setting (the core, statistics and dataset
+modules are listed by default; a missing module is skipped).
+
+Addresses are language-neutral: ``Page.url`` is ``"establishments/e-04-0001/"`` for both
+languages; the generator prefixes ``en/`` for English and links each page to its counterpart,
+so the two languages always have the same structure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline.load import Package
+
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file, described by a builder and rendered (or written) by the generator.
+
+    ``url`` is the language-neutral address: ``""`` for home, ``"projects/"`` for a folder
+    (written as ``projects/index.html``) or a file name (``"404.html"``). With ``template``
+    the page is rendered with ``context`` plus the shared context; with ``body`` the bytes are
+    written as they are. ``shared`` files (a CSV, say) are written once, without a language
+    prefix, whichever language builds them first.
+    """
+
+    url: str
+    template: str | None
+    context: Mapping[str, Any]
+    kind: str
+    title: str
+    body: bytes | None = None
+    shared: bool = False
+
+    @property
+    def save_as(self) -> str:
+        """The output path relative to the language root."""
+        return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+
+@dataclass(frozen=True)
+class Story:
+    """A success story as the data pages need it (Pelican reads and renders the text)."""
+
+    slug: str
+    lang: str
+    title: str
+    summary: str
+    date: Any
+    establishment_id: str | None
+    url: str
+
+
+@dataclass
+class SiteData:
+    """What every builder gets: the validated package and anything computed once per build.
+
+    ``records``/``index`` give plain Python rows (missing values are ``None``), cached so
+    that a thousand builders asking for the projects pay once. ``memo`` caches anything else
+    a module wants to compute once (statistics tables, say).
+    """
+
+    package: Package
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    stories: list[Story] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.package.frames[name]
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per build under ``key``."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    def records(self, name: str) -> list[dict]:
+        """Rows of a resource as dicts of plain values, without private fields."""
+        return self.memo(f"records:{name}", lambda: public_records(self.package, name))
+
+    def index(self, name: str, key: str) -> dict[str, dict]:
+        """Rows of a resource keyed by one column (the primary key, usually)."""
+        return self.memo(f"index:{name}:{key}",
+                         lambda: {row[key]: row for row in self.records(name)})
+
+    def stories_in(self, lang: str) -> list[Story]:
+        """Stories in one language, newest first."""
+        return sorted((s for s in self.stories if s.lang == lang),
+                      key=lambda s: (str(s.date), s.slug), reverse=True)
+
+    def story_for(self, establishment_id: str, lang: str) -> Story | None:
+        return next((s for s in self.stories_in(lang)
+                     if s.establishment_id == establishment_id), None)
+
+
+def plain(value: Any) -> Any:
+    """A cell as a plain Python value: ``None`` for missing, ``int`` for integers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value
+
+
+def public_records(package: Package, name: str) -> list[dict]:
+    """Typed rows without the private fields: nothing personal can reach a template."""
+    private = set(package.private_fields(name))
+    frame = package.frames[name].drop(columns=[c for c in private
+                                               if c in package.frames[name].columns])
+    columns = list(frame.columns)
+    return [dict(zip(columns, map(plain, row), strict=True))
+            for row in frame.itertuples(index=False, name=None)]
+
+
+Builder = Callable[[SiteData, str], Iterable[Page]]
+BUILDERS: dict[str, Builder] = {}
+
+
+def register(name: str) -> Callable[[Builder], Builder]:
+    """Decorator: add a builder under a unique name (re-registering replaces it)."""
+
+    def add(builder: Builder) -> Builder:
+        BUILDERS[name] = builder
+        return builder
+
+    return add
+
+
+def builders() -> list[Builder]:
+    """Registered builders in registration order."""
+    return list(BUILDERS.values())
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a paginated list sits: its number and its neighbours' addresses."""
+
+    number: int
+    count: int
+    urls: tuple[str, ...]
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+def page_url(base: str, number: int) -> str:
+    """``base`` for page 1, ``base/page/N/`` after: folder names that cannot collide with ids."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def paginate(base: str, items: list, size: int) -> Iterator[tuple[str, list, Pager]]:
+    """Split ``items`` into pages of ``size``; yields (url, chunk, pager), at least one page."""
+    count = max(1, math.ceil(len(items) / size))
+    urls = tuple(page_url(base, n) for n in range(1, count + 1))
+    for number in range(1, count + 1):
+        chunk = items[(number - 1) * size: number * size]
+        yield urls[number - 1], chunk, Pager(number, count, urls)
