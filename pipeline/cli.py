@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("pipeline.release", "record a release of the data in releases/"),
     "synth": ("pipeline.synth", "write a synthetic national package for benchmarks"),
     "bench": ("pipeline.bench", "benchmark publish stages against Pelican/Jinja2/Frictionless"),
+    "illustrations": ("pipeline.illustrations", "draw missing sample illustrations"),
 }
 
 
