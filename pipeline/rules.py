@@ -1,0 +1,476 @@
+"""The programme's own rules, beyond what a Table Schema can say, as vectorised pandas checks.
+
+Each rule takes the loaded package (typed frames) and returns ``Problem`` values with a stable
+kebab-case ``type``. Rules run on whatever Frictionless left standing: a cell that failed its
+type is missing (NA) in the typed frame, and every comparison here treats NA as "not known, do
+not flag". A rule that needs a resource the loader could not read is skipped (see ``RULES``).
+Only the rows that break a rule are visited in Python, to build their messages.
+
+Support ceilings (``CEILINGS``) are data with their legal source, so a new circular is a new
+row, not new code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from pipeline.load import Package
+from pipeline.report import Problem, Severity
+
+# Cao Bằng, like every province, abolished its districts on 1 July 2025: from that day projects
+# are located in a commune, before it in a district (Resolution 1657/NQ-UBTVQH15 for Cao Bằng).
+DISTRICTS_ABOLISHED = pd.Timestamp("2025-07-01")
+LAST_YEAR = 2100
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """The most state support one project of an activity type may get, in the given years."""
+
+    activity_type: str
+    first_year: int
+    last_year: int
+    max_vnd: int
+    max_percent: int  # of the project's total cost: state support plus counterpart funding
+    source: str
+    verified: bool
+
+
+CEILINGS: tuple[Ceiling, ...] = (
+    Ceiling("machinery", 2019, LAST_YEAR, 300_000_000, 50,
+            "Thông tư 28/2018/TT-BTC, Điều 8 khoản 4", True),
+    Ceiling("machinery", 2012, 2018, 300_000_000, 50,
+            "Thông tư liên tịch 26/2014/TTLT-BTC-BCT; level assumed equal to TT 28/2018 "
+            "(not confirmed from the text)", False),
+    Ceiling("tech-line", 2019, LAST_YEAR, 450_000_000, 50,
+            "Thông tư 28/2018/TT-BTC, Điều 8 khoản 4: 1,5 × the machinery ceiling", True),
+    Ceiling("tech-line", 2012, 2018, 450_000_000, 50,
+            "Thông tư liên tịch 26/2014/TTLT-BTC-BCT; level assumed equal to TT 28/2018 "
+            "(not confirmed from the text)", False),
+    Ceiling("demo-model", 2012, 2018, 500_000_000, 30,
+            "Thông tư liên tịch 26/2014/TTLT-BTC-BCT (demonstration model of new technology "
+            "or product)", True),
+    Ceiling("demo-model", 2019, LAST_YEAR, 1_500_000_000, 50,
+            "Thông tư 28/2018/TT-BTC (recalled, NOT verified against the text)", False),
+)
+
+# Resources that must hold at least one row; a crosswalk or a plan table may be empty.
+NON_EMPTY = ("admin-units", "content-types", "sectors", "establishments", "projects")
+
+
+def vnd_vi(amount) -> str:
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
+def vnd_en(amount) -> str:
+    return f"VND {int(amount):,}"
+
+
+def flagged(kind: str, package: Package, name: str, rows: pd.DataFrame, field: str | None,
+            vi: Callable[[dict], str], en: Callable[[dict], str],
+            severity: Severity = "error") -> list[Problem]:
+    """One problem per flagged row, positioned at ``field`` with the cell as written."""
+    raw = package.raw[name]
+    file = package.relpath(name)
+    problems = []
+    for index, row in zip(rows.index, rows.to_dict("records"), strict=True):
+        value = raw.at[index, field] if field in raw.columns else None
+        problems.append(Problem(type=kind, file=file, resource=name, row=int(index) + 2,
+                                field=field, value=value, message_vi=vi(row),
+                                message_en=en(row), severity=severity))
+    return problems
+
+
+def known(mask: pd.Series) -> pd.Series:
+    """A nullable comparison as plain booleans: unknown (NA) is never flagged."""
+    return mask.fillna(False).astype(bool)
+
+
+def lookup(frame: pd.DataFrame, key: str, columns: list[str], prefix: str) -> pd.DataFrame:
+    """``frame`` indexed by ``key`` (first row per key), columns renamed with ``prefix``."""
+    table = frame.dropna(subset=[key]).drop_duplicates(key).set_index(key)[columns]
+    return table.add_prefix(prefix)
+
+
+def year_bounds(years: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """1 January and 31 December of each year (NaT where the year is missing)."""
+    text = years.astype("string")
+    return (pd.to_datetime(text + "-01-01", errors="coerce"),
+            pd.to_datetime(text + "-12-31", errors="coerce"))
+
+
+# --- resources ---------------------------------------------------------------------------
+
+
+def empty_resources(package: Package) -> list[Problem]:
+    """A required resource with a header but no rows would publish an empty site."""
+    return [Problem(type="empty-resource", file=package.relpath(name), resource=name,
+                    message_vi="Bảng không có dòng dữ liệu nào, chỉ có dòng tiêu đề.",
+                    message_en="The table has a header but no data rows.")
+            for name in NON_EMPTY if name in package.frames and package.frames[name].empty]
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+def ceiling_table() -> pd.DataFrame:
+    return pd.DataFrame([asdict(c) for c in CEILINGS]).drop(columns=["source", "verified"])
+
+
+def with_ceilings(projects: pd.DataFrame) -> pd.DataFrame:
+    """Each project that has a ceiling, with that ceiling's columns; the index is kept."""
+    merged = projects.reset_index().merge(ceiling_table(), on="activity_type").set_index("index")
+    in_years = known((merged["year"] >= merged["first_year"])
+                     & (merged["year"] <= merged["last_year"]))
+    return merged[in_years]
+
+
+def support_ceilings(package: Package) -> list[Problem]:
+    """State support above the legal ceiling for its activity type, in amount or in share."""
+    projects = with_ceilings(package["projects"])
+    state, counterpart = projects["state_support_vnd"], projects["counterpart_vnd"]
+    over_amount = projects[known(state > projects["max_vnd"])]
+    # A stopped or returned project spent no counterpart funds, so its share cannot be judged.
+    carried_out = ~projects["status"].isin(["stopped", "returned"])
+    over_share = projects[carried_out & known(
+        state * 100 > projects["max_percent"] * (state + counterpart))]
+    return flagged(
+        "support-over-ceiling", package, "projects", over_amount, "state_support_vnd",
+        lambda r: f"Kinh phí khuyến công {vnd_vi(r['state_support_vnd'])} vượt mức tối đa "
+                  f"{vnd_vi(r['max_vnd'])} cho loại '{r['activity_type']}' năm {r['year']}.",
+        lambda r: f"State support of {vnd_en(r['state_support_vnd'])} exceeds the ceiling of "
+                  f"{vnd_en(r['max_vnd'])} for '{r['activity_type']}' in {r['year']}.",
+    ) + flagged(
+        "support-share-over-ceiling", package, "projects", over_share, "state_support_vnd",
+        lambda r: f"Kinh phí khuyến công vượt {r['max_percent']} % tổng chi phí (kinh phí "
+                  "khuyến công + vốn đối ứng). Kiểm tra vốn đối ứng.",
+        lambda r: f"State support is more than {r['max_percent']} % of the total cost (state "
+                  "support + counterpart funding). Check the counterpart amount.",
+    )
+
+
+def amounts_by_status(package: Package) -> list[Problem]:
+    """Disbursement must agree with the status: paid when completed, nothing when cancelled."""
+    projects = package["projects"]
+    disbursed, state, status = (projects["disbursed_vnd"], projects["state_support_vnd"],
+                                projects["status"])
+    too_much = projects[known(disbursed > state)]
+    unpaid = projects[known((status == "completed") & (disbursed == 0))]
+    cancelled = projects[known(status.isin(["stopped", "returned"]) & (disbursed > 0))]
+    return flagged(
+        "disbursed-exceeds-support", package, "projects", too_much, "disbursed_vnd",
+        lambda r: f"Giải ngân {vnd_vi(r['disbursed_vnd'])} lớn hơn kinh phí được duyệt "
+                  f"{vnd_vi(r['state_support_vnd'])}.",
+        lambda r: f"Disbursed {vnd_en(r['disbursed_vnd'])} is more than the approved support "
+                  f"of {vnd_en(r['state_support_vnd'])}.",
+    ) + flagged(
+        "completed-without-disbursement", package, "projects", unpaid, "disbursed_vnd",
+        lambda r: "Đề án hoàn thành nhưng giải ngân bằng 0.",
+        lambda r: "The project is completed but nothing was disbursed.",
+    ) + flagged(
+        "disbursed-when-stopped", package, "projects", cancelled, "disbursed_vnd",
+        lambda r: f"Đề án có tình trạng '{r['status']}' nên giải ngân phải bằng 0.",
+        lambda r: f"A project with status '{r['status']}' must have 0 disbursed.",
+    )
+
+
+def date_order(package: Package) -> list[Problem]:
+    """A project cannot end before it starts."""
+    projects = package["projects"]
+    rows = projects[known(projects["end_date"] < projects["start_date"])]
+    return flagged(
+        "end-before-start", package, "projects", rows, "end_date",
+        lambda r: f"Ngày kết thúc trước ngày bắt đầu ({r['start_date']:%d/%m/%Y}).",
+        lambda r: f"The end date is before the start date ({r['start_date']:%Y-%m-%d}).",
+    )
+
+
+def project_id_year(package: Package) -> list[Problem]:
+    """The year inside the id (p-04-2021-001) is the plan year, so ids sort by year."""
+    projects = package["projects"]
+    id_year = pd.to_numeric(projects["project_id"].str.extract(r"^p-\d{2}-(\d{4})-", expand=False),
+                            errors="coerce").astype("Int64")
+    rows = projects[known(id_year != projects["year"])]
+    return flagged(
+        "project-id-year-mismatch", package, "projects", rows, "project_id",
+        lambda r: f"Năm trong mã đề án không khớp với cột year ({r['year']}).",
+        lambda r: f"The year inside the project id does not match the year column ({r['year']}).",
+    )
+
+
+def project_units(package: Package) -> list[Problem]:
+    """The unit must be of the level in force (district, then commune) and valid in the year.
+
+    Both are judged on the plan year: in 2025 either level may be right, since a project
+    could be placed before or after the reform; then validity dates decide.
+    """
+    projects = package["projects"]
+    units = lookup(package["admin-units"], "unit_id", ["level", "valid_from", "valid_to"], "u_")
+    rows = projects.join(units, on="unit_id")
+    year_start, year_end = year_bounds(rows["year"])
+    before, after = year_end < DISTRICTS_ABOLISHED, year_start >= DISTRICTS_ABOLISHED
+    level = rows["u_level"]
+    wrong = known(((level == "commune") & before) | ((level == "district") & after)
+                  | (level == "province"))
+    valid = ((rows["u_valid_from"].isna() | (rows["u_valid_from"] <= year_end))
+             & (rows["u_valid_to"].isna() | (rows["u_valid_to"] >= year_start)))
+    invalid = level.notna() & rows["year"].notna() & ~known(valid) & ~wrong
+    return flagged(
+        "unit-wrong-level", package, "projects", rows[wrong], "unit_id",
+        lambda r: f"Địa bàn là đơn vị cấp '{r['u_level']}': trước 01/07/2025 phải là huyện, "
+                  "từ 01/07/2025 phải là xã/phường.",
+        lambda r: f"The unit is a {r['u_level']}: before 1 July 2025 it must be a district, "
+                  "from then a commune or ward.",
+    ) + flagged(
+        "unit-not-valid-in-year", package, "projects", rows[invalid], "unit_id",
+        lambda r: f"Đơn vị không còn hoặc chưa có hiệu lực trong năm {r['year']}. Dùng mã "
+                  "đơn vị có hiệu lực trong năm đề án (xem bảng chuyển đổi).",
+        lambda r: f"The unit did not exist in {r['year']}. Use the unit valid in the project "
+                  "year (see the unit crosswalk).",
+    )
+
+
+def province_codes(package: Package) -> list[Problem]:
+    """A project's province is the one of its unit and of its establishment."""
+    projects = package["projects"]
+    units = lookup(package["admin-units"], "unit_id", ["province_code"], "u_")
+    rows = projects.join(units, on="unit_id")
+    if "establishments" in package.frames:
+        rows = rows.join(lookup(package["establishments"], "establishment_id",
+                                ["province_code"], "e_"), on="establishment_id")
+    else:
+        rows["e_province_code"] = pd.NA
+    mismatch = known((rows["province_code"] != rows["u_province_code"])
+                     | (rows["province_code"] != rows["e_province_code"]))
+    return flagged(
+        "province-mismatch", package, "projects", rows[mismatch], "province_code",
+        lambda r: "Mã tỉnh của đề án khác mã tỉnh của địa bàn hoặc của cơ sở thụ hưởng.",
+        lambda r: "The project's province code differs from its unit's or its establishment's.",
+    )
+
+
+def plan_sums(projects: pd.DataFrame) -> pd.DataFrame:
+    """State support and disbursement per province, year and level (NA if any amount is)."""
+    grouped = projects.groupby(["province_code", "year", "level"])
+    return pd.DataFrame({
+        "project_count": grouped.size(),
+        "sum_state": grouped["state_support_vnd"].sum(skipna=False),
+        "sum_disbursed": grouped["disbursed_vnd"].sum(skipna=False),
+    })
+
+
+def plan_totals(package: Package) -> list[Problem]:
+    """A plan's approved and disbursed amounts are the sums over that year's projects.
+
+    A project whose province, year or level is unknown could belong to any plan, so the
+    totals are not judged until it is fixed (its own error is already reported).
+    """
+    plans, projects = package["annual-plans"], package["projects"]
+    if projects[["province_code", "year", "level"]].isna().any(axis=None):
+        return []
+    sums = plan_sums(projects)
+    rows = plans.join(sums, on=["province_code", "year", "level"])
+    no_projects = rows["project_count"].isna()
+    rows.loc[no_projects, ["sum_state", "sum_disbursed"]] = 0
+    keyed = rows[["province_code", "year", "level"]].notna().all(axis=1)
+    approved = rows[keyed & known(rows["approved_vnd"] != rows["sum_state"])]
+    disbursed = rows[keyed & known(rows["disbursed_vnd"] != rows["sum_disbursed"])]
+    return flagged(
+        "plan-approved-mismatch", package, "annual-plans", approved, "approved_vnd",
+        lambda r: f"Kinh phí được duyệt phải bằng tổng kinh phí khuyến công của các đề án "
+                  f"năm {r['year']} cấp {r['level']}: {vnd_vi(r['sum_state'])}.",
+        lambda r: f"Approved must equal the state support of the {r['level']} projects of "
+                  f"{r['year']}: {vnd_en(r['sum_state'])}.",
+    ) + flagged(
+        "plan-disbursed-mismatch", package, "annual-plans", disbursed, "disbursed_vnd",
+        lambda r: f"Kinh phí đã giải ngân phải bằng tổng giải ngân của các đề án năm "
+                  f"{r['year']} cấp {r['level']}: {vnd_vi(r['sum_disbursed'])}.",
+        lambda r: f"Disbursed must equal the disbursements of the {r['level']} projects of "
+                  f"{r['year']}: {vnd_en(r['sum_disbursed'])}.",
+    )
+
+
+def plans_present(package: Package) -> list[Problem]:
+    """Every year and level that has projects needs its plan row."""
+    keys = ["province_code", "year", "level"]
+    have = pd.MultiIndex.from_frame(package["annual-plans"][keys].dropna())
+    projects = package["projects"].dropna(subset=keys)
+    missing = projects[~pd.MultiIndex.from_frame(projects[keys]).isin(have)]
+    missing = missing.drop_duplicates(keys)
+    return [Problem(type="plan-missing", file=package.relpath("annual-plans"),
+                    resource="annual-plans", field="year", value=f"{r.year} {r.level}",
+                    message_vi=f"Có đề án cấp {r.level} năm {r.year} (tỉnh {r.province_code}) "
+                               "nhưng không có dòng kế hoạch tương ứng.",
+                    message_en=f"There are {r.level} projects in {r.year} (province "
+                               f"{r.province_code}) but no plan row for them.")
+            for r in missing.itertuples()]
+
+
+def plans_over_planned(package: Package) -> list[Problem]:
+    """Approving more than was requested is possible but unusual: worth a second look."""
+    plans = package["annual-plans"]
+    rows = plans[known(plans["approved_vnd"] > plans["planned_vnd"])]
+    return flagged(
+        "plan-approved-over-planned", package, "annual-plans", rows, "approved_vnd",
+        lambda r: f"Kinh phí được duyệt lớn hơn kế hoạch đề xuất ({vnd_vi(r['planned_vnd'])}).",
+        lambda r: f"Approved is more than planned ({vnd_en(r['planned_vnd'])}).",
+        severity="warning",
+    )
+
+
+# --- administrative units and establishments ---------------------------------------------
+
+
+def unit_ids(package: Package) -> list[Problem]:
+    """unit_id is the GSO code, plus "-year" of valid_from when the unit has a start date."""
+    units = package["admin-units"]
+    suffix = ("-" + units["valid_from"].dt.year.astype("Int64").astype("string")).fillna("")
+    expected = units["code"] + suffix
+    rows = units.assign(expected=expected)[known(units["unit_id"] != expected)]
+    return flagged(
+        "unit-id-mismatch", package, "admin-units", rows, "unit_id",
+        lambda r: f"Mã phiên bản đơn vị phải là '{r['expected']}' (mã GSO, thêm '-năm' của "
+                  "ngày hiệu lực nếu có).",
+        lambda r: f"The unit id must be '{r['expected']}' (the GSO code, plus '-year' of "
+                  "valid_from when set).",
+    )
+
+
+def parent_validity(package: Package) -> list[Problem]:
+    """A unit's parent must exist for the whole time the unit does."""
+    units = package["admin-units"]
+    parents = lookup(units, "unit_id", ["valid_from", "valid_to"], "p_")
+    rows = units.join(parents, on="parent_id")
+    starts_early = rows["p_valid_from"].notna() & (
+        rows["valid_from"].isna() | known(rows["valid_from"] < rows["p_valid_from"]))
+    ends_late = rows["p_valid_to"].notna() & (
+        rows["valid_to"].isna() | known(rows["valid_to"] > rows["p_valid_to"]))
+    bad = rows[rows["parent_id"].notna() & (starts_early | ends_late)]
+    return flagged(
+        "parent-not-valid", package, "admin-units", bad, "parent_id",
+        lambda r: "Đơn vị cấp trên không có hiệu lực trong suốt thời gian đơn vị này có hiệu "
+                  "lực.",
+        lambda r: "The parent unit is not valid for the whole time this unit is.",
+    )
+
+
+def establishment_communes(package: Package) -> list[Problem]:
+    """An establishment's address is today's commune: level commune, not yet superseded."""
+    establishments = package["establishments"]
+    units = lookup(package["admin-units"], "unit_id", ["level", "valid_to"], "u_")
+    rows = establishments.join(units, on="commune_id")
+    wrong = rows[known(rows["u_level"] != "commune")]
+    old = rows[known(rows["u_level"] == "commune") & rows["u_valid_to"].notna()]
+    return flagged(
+        "unit-wrong-level", package, "establishments", wrong, "commune_id",
+        lambda r: f"commune_id phải là một xã/phường, không phải đơn vị cấp '{r['u_level']}'.",
+        lambda r: f"commune_id must be a commune or ward, not a {r['u_level']}.",
+    ) + flagged(
+        "unit-not-current", package, "establishments", old, "commune_id",
+        lambda r: f"Xã/phường này hết hiệu lực ngày {r['u_valid_to']:%d/%m/%Y}; dùng xã/phường "
+                  "hiện nay.",
+        lambda r: f"This commune ceased on {r['u_valid_to']:%Y-%m-%d}; use today's commune.",
+    )
+
+
+def establishment_provinces(package: Package) -> list[Problem]:
+    """An establishment's province is the one of its commune."""
+    establishments = package["establishments"]
+    units = lookup(package["admin-units"], "unit_id", ["province_code"], "u_")
+    rows = establishments.join(units, on="commune_id")
+    bad = rows[known(rows["province_code"] != rows["u_province_code"])]
+    return flagged(
+        "province-mismatch", package, "establishments", bad, "province_code",
+        lambda r: f"Mã tỉnh khác mã tỉnh của xã/phường ({r['u_province_code']}).",
+        lambda r: f"The province code differs from the commune's ({r['u_province_code']}).",
+    )
+
+
+def showcases_without_projects(package: Package) -> list[Problem]:
+    """A showcase page with no supported project has nothing to show: staff should look."""
+    establishments = package["establishments"]
+    supported = package["projects"]["establishment_id"].dropna()
+    rows = establishments[known(establishments["showcase"])
+                          & ~establishments["establishment_id"].isin(supported)]
+    return flagged(
+        "showcase-without-project", package, "establishments", rows, "showcase",
+        lambda r: "Cơ sở được đánh dấu tiêu biểu nhưng không có đề án nào.",
+        lambda r: "The establishment is a showcase but has no project.",
+        severity="warning",
+    )
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def surrounding_whitespace(package: Package) -> list[Problem]:
+    """Spaces before or after a value are invisible in Excel but break ids and lookups."""
+    problems = []
+    for name, raw in package.raw.items():
+        padded = raw.ne(raw.apply(lambda column: column.str.strip())).stack()
+        for index, field in padded[padded].index:
+            problems.append(Problem(
+                type="surrounding-whitespace", file=package.relpath(name), resource=name,
+                row=int(index) + 2, field=field, value=raw.at[index, field],
+                message_vi="Ô có dấu cách ở đầu hoặc cuối; hãy xóa đi.",
+                message_en="The cell has leading or trailing spaces; remove them.",
+                severity="warning"))
+    return problems
+
+
+# --- stories -----------------------------------------------------------------------------
+
+
+def story_establishments(package: Package, stories: Iterable[dict]) -> list[Problem]:
+    """A story is about one establishment, which must exist in the data."""
+    ids = set(package["establishments"]["establishment_id"].dropna())
+    problems = []
+    for story in stories:
+        found = story["metadata"].get("establishment")
+        if found in ids:
+            continue
+        kind, vi, en = (
+            ("story-missing-establishment", "Thiếu dòng 'Establishment: <mã cơ sở>' ở đầu bài.",
+             "The header has no 'Establishment: <establishment id>' line.")
+            if not found else
+            ("story-unknown-establishment", f"Không có cơ sở mã '{found}' trong dữ liệu.",
+             f"No establishment with id '{found}' in the data."))
+        problems.append(Problem(type=kind, file=story["file"], row=story["lines"].get(
+            "establishment", 1), field="Establishment", value=found, message_vi=vi,
+            message_en=en))
+    return problems
+
+
+Rule = Callable[[Package], list[Problem]]
+RULES: tuple[tuple[Rule, tuple[str, ...]], ...] = (
+    (empty_resources, ()),
+    (support_ceilings, ("projects",)),
+    (amounts_by_status, ("projects",)),
+    (date_order, ("projects",)),
+    (project_id_year, ("projects",)),
+    (project_units, ("projects", "admin-units")),
+    (province_codes, ("projects", "admin-units")),
+    (plan_totals, ("projects", "annual-plans")),
+    (plans_present, ("projects", "annual-plans")),
+    (plans_over_planned, ("annual-plans",)),
+    (unit_ids, ("admin-units",)),
+    (parent_validity, ("admin-units",)),
+    (establishment_communes, ("establishments", "admin-units")),
+    (establishment_provinces, ("establishments", "admin-units")),
+    (showcases_without_projects, ("establishments", "projects")),
+    (surrounding_whitespace, ()),
+)
+
+
+def check_rules(package: Package, stories: Iterable[dict] = ()) -> list[Problem]:
+    """Every rule whose resources were loaded; stories only when establishments were."""
+    problems: list[Problem] = []
+    for rule, needs in RULES:
+        if all(name in package.frames for name in needs):
+            problems.extend(rule(package))
+    if "establishments" in package.frames:
+        problems.extend(story_establishments(package, stories))
+    return problems
