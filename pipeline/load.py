@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +200,22 @@ def load_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None, list
     problems = check_header([nfc(h) for h in header], expected, file, name)
     if problems:
         return None, problems
-    return read_raw(text), []
+    try:
+        return read_raw(text), []
+    except pd.errors.ParserError as exc:
+        return None, [extra_cells(str(exc), file, name)]
+
+
+def extra_cells(detail: str, file: str, resource: str) -> Problem:
+    """A row with more cells than the header (a stray comma): pandas stops at the first."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+    expected, row, seen = (int(n) for n in found.groups()) if found else ("?", None, "?")
+    return problem(
+        "extra-cell", file, resource,
+        f"Dòng có {seen} ô, nhiều hơn {expected} cột của dòng tiêu đề (thừa dấu phẩy, hoặc ô "
+        "có dấu phẩy mà không đặt trong ngoặc kép). Sửa dòng này rồi kiểm tra lại.",
+        f"The row has {seen} cells, more than the header's {expected} (a stray comma, or a "
+        "comma in an unquoted cell). Fix the row and validate again.", row=row)
 
 
 def load_package(root: Path | str) -> tuple[Package, Report]:
