@@ -1,0 +1,264 @@
+"""The open-data downloads: valid upstream, hashed, round-tripping, typed and reproducible."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from frictionless import Package as FrictionlessPackage
+from openpyxl import load_workbook
+
+from pipeline.export import csv_text, export_open_data, plain_value
+from pipeline.load import load_package
+
+CREATED = "2026-11-27"
+FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+PRIVATE = {"establishments": ["owner_name", "phone"]}
+
+
+def export(root: Path, out: Path, created: str = CREATED) -> tuple:
+    package, report = load_package(root)
+    assert report.ok, report.to_dict()
+    return package, export_open_data(package, out, version="0.1.0", created=created)
+
+
+@pytest.fixture
+def exported(tiny_package: Path, tmp_path: Path):
+    """The tiny package exported to tmp_path/out: (package, out_dir, downloads)."""
+    package, downloads = export(tiny_package, tmp_path / "out")
+    return package, tmp_path / "out", downloads
+
+
+def descriptor(out: Path) -> dict:
+    return json.loads((out / "data" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def upstream_validate(path: Path) -> dict:
+    result = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(path)],
+                            capture_output=True, text=True, check=False)
+    return json.loads(result.stdout)
+
+
+def test_upstream_frictionless_reports_the_descriptor_valid(exported):
+    _, out, _ = exported
+    report = upstream_validate(out / "data" / "datapackage.json")
+    expected = (True, 0)
+    assert expected == (report["valid"], report["stats"]["errors"])
+
+
+def test_upstream_frictionless_catches_a_file_changed_after_export(exported):
+    _, out, _ = exported
+    path = out / "data" / "sectors.csv"
+    path.write_bytes(path.read_bytes().replace(b"FOOD", b"FOOX", 1))
+    report = upstream_validate(out / "data" / "datapackage.json")
+    errors = {e["type"] for task in report["tasks"] for e in task["errors"]}
+    assert {"hash-count"} <= errors
+
+
+def test_every_download_hash_and_size_match_its_file(exported):
+    import hashlib
+
+    _, out, downloads = exported
+    expected = [(d["bytes"], d["sha256"]) for d in downloads]
+    actual = [(len(b := (out / d["path"]).read_bytes()), hashlib.sha256(b).hexdigest())
+              for d in downloads]
+    assert expected == actual
+
+
+def test_every_descriptor_resource_hash_and_size_match_its_csv(exported):
+    import hashlib
+
+    _, out, _ = exported
+    resources = descriptor(out)["resources"]
+    expected = [(r["bytes"], r["hash"]) for r in resources]
+    actual = [(len(b := (out / "data" / r["path"]).read_bytes()),
+               "sha256:" + hashlib.sha256(b).hexdigest()) for r in resources]
+    assert expected == actual
+
+
+def test_downloads_follow_the_contract(exported):
+    package, _, downloads = exported
+    whole = package.descriptor["name"]
+    expected = ({f"data/{n}.{f}" for n in package.resource_names for f in ("csv", "json")}
+                | {f"data/{whole}.xlsx", f"data/{whole}.zip", "data/datapackage.json",
+                   "data/catalog.jsonld", "data.json"})
+    assert expected == {d["path"] for d in downloads}
+    keys = {"resource", "format", "path", "bytes", "sha256", "media_type", "kind"}
+    assert all(keys == set(d) for d in downloads)
+
+
+def python_rows(package, name: str) -> list[dict]:
+    """Source rows less private fields, as Python values (dates as date) for comparison."""
+    rows = []
+    for record in package.frames[name].drop(columns=PRIVATE.get(name, [])).to_dict("records"):
+        kinds = {f["name"]: f["type"] for f in package.fields(name)}
+        row = {k: plain_value(v, kinds[k]) for k, v in record.items()}
+        rows.append({k: date.fromisoformat(v) if kinds[k] == "date" and v else v
+                     for k, v in row.items()})
+    return rows
+
+
+def test_csvs_read_back_with_the_descriptor_equal_the_source_rows_less_private(exported):
+    package, out, _ = exported
+    published = FrictionlessPackage(str(out / "data" / "datapackage.json"))
+    expected = {n: python_rows(package, n) for n in package.resource_names}
+    actual = {r.name: [{k: float(v) if isinstance(v, Decimal) else v
+                        for k, v in row.to_dict().items()} for row in r.read_rows()]
+              for r in published.resources}
+    assert expected == actual
+
+
+@pytest.mark.parametrize(("resource", "row", "field", "expected"), [
+    ("projects", 0, "state_support_vnd", 150000000),
+    ("projects", 0, "start_date", "2019-04-01"),
+    ("projects", 2, "end_date", None),
+    ("projects", 0, "year", 2019),
+    ("establishments", 0, "latitude", 22.7),
+    ("establishments", 1, "latitude", None),
+    ("establishments", 0, "showcase", True),
+    ("establishments", 1, "showcase", False),
+    ("establishments", 1, "ocop_stars", 3),
+    ("admin-units", 0, "code", "04"),
+    ("admin-units", 0, "valid_to", None),
+])
+def test_json_values_are_typed(exported, resource, row, field, expected):
+    _, out, _ = exported
+    records = json.loads((out / "data" / f"{resource}.json").read_text(encoding="utf-8"))
+    assert expected == records[row][field]
+    assert type(expected) is type(records[row][field])
+
+
+@pytest.mark.parametrize(("resource", "row", "field", "expected"), [
+    ("projects", 0, "state_support_vnd", "150000000"),
+    ("projects", 0, "start_date", "2019-04-01"),
+    ("projects", 2, "end_date", ""),
+    ("establishments", 0, "latitude", "22.7"),
+    ("establishments", 0, "showcase", "true"),
+    ("admin-units", 1, "code", "049"),
+])
+def test_csv_cells_are_canonical_text(exported, resource, row, field, expected):
+    _, out, _ = exported
+    text = (out / "data" / f"{resource}.csv").read_text(encoding="utf-8")
+    assert expected == list(csv.DictReader(io.StringIO(text)))[row][field]
+
+
+def test_csv_is_utf8_without_bom_with_crlf_line_endings(exported):
+    _, out, _ = exported
+    data = (out / "data" / "projects.csv").read_bytes()
+    lines = data.split(b"\r\n")
+    expected = (False, 5, b"")
+    assert expected == (data.startswith(b"\xef\xbb\xbf"), len(lines), lines[-1])
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_awkward_text_is_quoted_per_rfc_4180_and_reads_back(make_package, tmp_path):
+    awkward = 'Lắp đặt 2 máy, "mới"\ndòng hai'
+    root = make_package(lambda rows: rows["projects"][0].update(outputs_vi=awkward))
+    _, _ = export(root, tmp_path / "out")
+    text = (tmp_path / "out" / "data" / "projects.csv").read_text(encoding="utf-8")
+    assert awkward == next(csv.DictReader(io.StringIO(text, newline="")))["outputs_vi"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, ""), (True, "true"), (False, "false"), (22.7, "22.7"), (150000000, "150000000"),
+    ("Cao Bằng", "Cao Bằng"),
+])
+def test_csv_text(value, expected):
+    assert expected == csv_text(value)
+
+
+def test_private_fields_are_absent_from_every_format(exported):
+    _, out, _ = exported
+    schema = next(r for r in descriptor(out)["resources"] if r["name"] == "establishments")
+    csv_header = next(csv.reader(io.StringIO(
+        (out / "data" / "establishments.csv").read_text(encoding="utf-8"))))
+    json_keys = set(json.loads((out / "data" / "establishments.json").read_text())[0])
+    sheet = load_workbook(out / "data" / "khuyen-cong-cao-bang.xlsx")["establishments"]
+    xlsx_header = [c.value for c in sheet[1]]
+    names = [set(f["name"] for f in schema["schema"]["fields"]), set(csv_header), json_keys,
+             set(xlsx_header)]
+    assert [set()] * 4 == [n & {"owner_name", "phone"} for n in names]
+    assert not any("private" in f for f in schema["schema"]["fields"])
+
+
+def test_workbook_has_a_readme_and_one_sheet_per_resource(exported):
+    package, out, _ = exported
+    book = load_workbook(out / "data" / "khuyen-cong-cao-bang.xlsx")
+    assert ["README", *package.resource_names] == book.sheetnames
+    readme = " ".join(str(c.value) for c in book["README"]["A"])
+    assert "CC-BY-4.0" in readme
+
+
+@pytest.mark.parametrize(("resource", "cell", "expected"), [
+    ("projects", "A1", "project_id"),
+    ("projects", "A2", "p-04-2019-001"),
+    ("projects", "C2", 2019),
+    ("projects", "L2", 150000000),
+    ("projects", "Q2", "2019-04-01"),
+    ("admin-units", "B2", "04"),
+    ("establishments", "J2", 22.7),
+    ("establishments", "Q2", True),
+])
+def test_workbook_values_are_typed(exported, resource, cell, expected):
+    _, out, _ = exported
+    value = load_workbook(out / "data" / "khuyen-cong-cao-bang.xlsx")[resource][cell].value
+    assert (expected, type(expected)) == (value, type(value))
+
+
+def test_zip_holds_the_descriptor_readme_and_every_csv_byte_for_byte(exported):
+    package, out, _ = exported
+    with zipfile.ZipFile(out / "data" / "khuyen-cong-cao-bang.zip") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+        times = {info.date_time for info in archive.infolist()}
+    names = ["datapackage.json", *(f"{n}.csv" for n in package.resource_names)]
+    assert {n: (out / "data" / n).read_bytes() for n in names} == {n: members[n] for n in names}
+    assert {"README.md", *names} == set(members)
+    assert {(2026, 11, 27, 0, 0, 0)} == times
+
+
+def test_the_zipped_package_is_valid_upstream(exported, tmp_path):
+    _, out, _ = exported
+    with zipfile.ZipFile(out / "data" / "khuyen-cong-cao-bang.zip") as archive:
+        archive.extractall(tmp_path / "unzipped")
+    assert upstream_validate(tmp_path / "unzipped" / "datapackage.json")["valid"]
+
+
+def test_descriptor_carries_the_package_metadata(exported):
+    _, out, _ = exported
+    found = descriptor(out)
+    expected = {"licence": "CC-BY-4.0", "version": "0.1.0", "created": "2026-11-27T00:00:00Z",
+                "has_sources": True, "has_contributors": True,
+                "encodings": {"utf-8"}, "media": {"text/csv"}}
+    actual = {"licence": found["licenses"][0]["name"], "version": found["version"],
+              "created": found["created"], "has_sources": bool(found["sources"]),
+              "has_contributors": bool(found["contributors"]),
+              "encodings": {r["encoding"] for r in found["resources"]},
+              "media": {r["mediatype"] for r in found["resources"]}}
+    assert expected == actual
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_exports_with_the_same_created_date_are_byte_identical(tiny_package, tmp_path):
+    export(tiny_package, tmp_path / "one")
+    export(tiny_package, tmp_path / "two")
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
+
+
+def test_the_created_date_reaches_the_workbook_metadata(tiny_package, tmp_path):
+    export(tiny_package, tmp_path / "out", created="2027-01-02")
+    with zipfile.ZipFile(tmp_path / "out" / "data" / "khuyen-cong-cao-bang.xlsx") as book:
+        core = book.read("docProps/core.xml").decode()
+        times = {info.date_time for info in book.infolist()}
+    assert (2, {(2027, 1, 2, 0, 0, 0)}) == (core.count("2027-01-02T00:00:00Z"), times)
