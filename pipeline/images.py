@@ -31,6 +31,7 @@ import yaml
 from PIL import Image, ImageCms, ImageOps
 
 from pipeline.report import Problem
+from pipeline.stories import read_stories
 
 IMAGES_DIR = "images"
 STORIES_DIR = "stories"
@@ -179,27 +180,13 @@ def discover_photos(content_dir: Path) -> list[Photo]:
 
 
 def story_establishments(content_dir: Path) -> dict[str, str | None]:
-    """Story slug -> the establishment it is about, from the Markdown header lines.
-
-    Only the header is read (``Slug:`` and ``Establishment:``); Pelican reads the rest.
-    """
+    """Story slug -> the establishment it is about, from the stories' header lines."""
     stories: dict[str, str | None] = {}
-    for path in sorted((content_dir / STORIES_DIR).glob("*.md")):
-        header = markdown_header(path)
-        slug = header.get("slug") or path.name.split(".")[0]
-        stories[slug] = header.get("establishment") or stories.get(slug)
+    for story in read_stories(content_dir / STORIES_DIR):
+        meta = story["metadata"]
+        slug = meta.get("slug") or story["path"].name.split(".")[0]
+        stories[slug] = meta.get("establishment") or stories.get(slug)
     return stories
-
-
-def markdown_header(path: Path) -> dict[str, str]:
-    """The ``Key: value`` lines at the top of a Pelican Markdown file, keys lowercased."""
-    header = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if ":" not in line:
-            break
-        key, value = line.split(":", 1)
-        header[key.strip().lower()] = value.strip()
-    return header
 
 
 # --- checks ----------------------------------------------------------------------------------
