@@ -89,15 +89,20 @@ def spatial_names(package: Package) -> dict[str, str]:
 
 
 def describe(package: Package, name: str | None = None) -> str:
-    """A description between 50 and 5,000 characters, as Google Dataset Search requires."""
-    package_text = " ".join(package.descriptor.get("description", "").split())
-    if name is None:
-        text = package_text
-    else:
-        own = " ".join(package.resource(name).get("description", "").split())
-        text = own if len(own) >= SCHEMA_ORG_MIN else f"{own} {package.descriptor['title']}."
-    if len(text) < SCHEMA_ORG_MIN:
-        text = f"{text} {package_text}".strip()
+    """A description between 50 and 5,000 characters, as Google Dataset Search requires.
+
+    A short text is followed by the package's own description, then by a sentence made from
+    the title, publisher and licence; a long one is cut at a word boundary.
+    """
+    own = package.resource(name).get("description", "") if name else ""
+    parts = [own, package.descriptor.get("description", ""),
+             f"{title(package, name)}: open data published by {publisher(package)['title']} "
+             f"under the {licence(package)['name']} licence."]
+    text = ""
+    for part in (" ".join(p.split()) for p in parts):
+        if len(text) >= SCHEMA_ORG_MIN:
+            break
+        text = f"{text} {part}".strip()
     return text[:SCHEMA_ORG_MAX].rsplit(" ", 1)[0] if len(text) > SCHEMA_ORG_MAX else text
 
 
