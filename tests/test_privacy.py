@@ -1,0 +1,114 @@
+"""The privacy check: a private value planted anywhere in output/ is found, however encoded."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import unicodedata
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from openpyxl import Workbook
+
+from pipeline.export import export_open_data
+from pipeline.load import load_package
+from pipeline.privacy import check_output, private_values, shared_values
+
+OWNER, PHONE = "Nông Văn Lạc", "0912345678"
+PLANTED = "Hoàng Thị Bí Mật"
+
+
+@pytest.fixture
+def package(tiny_package: Path):
+    """The tiny package, whose second establishment has an owner name and a phone."""
+    loaded, report = load_package(tiny_package)
+    assert report.ok
+    return loaded
+
+
+def xlsx_with(text: str) -> bytes:
+    book = Workbook()
+    book.active.append(["owner", text])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_with(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+PLANTS = [
+    ("page/index.html", f"<p>{OWNER}</p>".encode(), "page/index.html"),
+    ("page/entities.html", b"<p>N&#244;ng V&#259;n L&#7841;c</p>", "page/entities.html"),
+    ("en/x/index.html", f"<td>{OWNER.upper()}</td>".encode(), "en/x/index.html"),
+    ("search.json", json.dumps({"t": OWNER}).encode(), "search.json"),
+    ("nfd.csv", unicodedata.normalize("NFD", f"x,{OWNER}").encode(), "nfd.csv"),
+    ("link.html", f'<a href="/owners/{quote(OWNER)}/">x</a>'.encode(), "link.html"),
+    ("data/book.xlsx", xlsx_with(OWNER), "data/book.xlsx!xl/worksheets/sheet1.xml"),
+    ("data/all.zip", zip_with("inner.csv", f"a,{PHONE}\r\n".encode()),
+     "data/all.zip!inner.csv"),
+    ("pagefind/fragment/x.pf_fragment", gzip.compress(OWNER.encode()),
+     "pagefind/fragment/x.pf_fragment"),
+    ("feed.atom", f"<title>{PHONE}</title>".encode(), "feed.atom"),
+]
+
+
+@pytest.mark.parametrize(("path", "data", "where"), PLANTS)
+def test_a_planted_private_value_is_found(package, tmp_path, path, data, where):
+    target = tmp_path / "out" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    problems = check_output(package, tmp_path / "out")
+    assert [(where, "private-value-published")] == [(p.file, p.type) for p in problems]
+
+
+def test_a_problem_names_the_field_and_masks_the_value(package, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.html").write_text(PHONE, encoding="utf-8")
+    problem = check_output(package, tmp_path / "out")[0]
+    expected = ("establishments", "phone", "09…")
+    assert expected == (problem.resource, problem.field, problem.value)
+    assert PHONE not in problem.message_en + problem.message_vi
+
+
+def test_clean_output_has_no_problem(package, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.html").write_text("<p>Lò rèn Phúc Sen, 0912</p>", encoding="utf-8")
+    assert not check_output(package, tmp_path / "out")
+
+
+def test_a_planted_private_value_appears_nowhere_in_the_export(make_package, tmp_path):
+    def plant(rows):
+        rows["establishments"][0].update(owner_name=PLANTED, phone="0909090909")
+
+    loaded, report = load_package(make_package(plant))
+    assert report.ok
+    out = tmp_path / "out"
+    export_open_data(loaded, out, version="0.1.0", created="2026-11-27")
+    assert not check_output(loaded, out)
+    needles = [PLANTED.encode(), b"0909090909", json.dumps(PLANTED).encode()]
+    raw = [p for p in out.rglob("*") if p.is_file()
+           for needle in needles if needle in p.read_bytes()]
+    assert not raw
+
+
+@pytest.mark.parametrize(("owner", "checked", "warned"), [
+    (OWNER, True, 0),
+    ("Lò rèn Phúc Sen", False, 1),
+    ("Lạc", False, 0),
+])
+def test_values_that_cannot_be_checked_are_left_out(make_package, owner, checked, warned):
+    def edit(rows):
+        rows["establishments"][1].update(owner_name=owner)
+
+    loaded, _ = load_package(make_package(edit))
+    folded = owner.casefold()
+    expected = (checked, warned)
+    assert expected == (folded in private_values(loaded), len(shared_values(loaded)))
