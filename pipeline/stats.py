@@ -106,10 +106,9 @@ def measure_columns(projects: pd.DataFrame) -> pd.DataFrame:
 
 def as_int(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """Additive columns as plain int64 (sums of nothing are 0, never missing)."""
-    frame = frame.copy()
-    for name in columns:
-        frame[name] = frame[name].fillna(0).astype("int64")
-    return frame
+    columns = list(columns)
+    return frame.astype({c: "int64" for c in columns}) if frame[columns].notna().all().all() \
+        else frame.fillna({c: 0 for c in columns}).astype({c: "int64" for c in columns})
 
 
 def summarise(projects: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -1,0 +1,201 @@
+"""The statistics document: every figure recomputes from its filter; CSV and JSON agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from pipeline import statistics_doc, stats
+from pipeline.load import load_package
+from tests.conftest import TINY, write_package
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    """The tiny package, loaded once for the module (nothing here edits it)."""
+    loaded, report = load_package(write_package(tmp_path_factory.mktemp("tiny") / "data",
+                                                TINY))
+    assert report.ok, report.to_dict()
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def inputs(package):
+    return statistics_doc.prepare(package)
+
+
+@pytest.fixture(scope="module")
+def document(package):
+    return statistics_doc.build_document(package)
+
+
+def matches(value, rule) -> bool:
+    """The published filter format, reimplemented on plain values (independent of pandas)."""
+    if rule is None:
+        return value is None
+    if isinstance(rule, dict):
+        return ((value is not None and value >= rule["min"]) if "min" in rule else True) and \
+            ((value is not None and value <= rule["max"]) if "max" in rule else True) and \
+            (value in rule["in"] if "in" in rule else True) and \
+            (value not in rule["not_in"] if "not_in" in rule else True)
+    if isinstance(rule, list):
+        return value in rule
+    return value == rule
+
+
+def plain_rows(frame) -> list[dict]:
+    return [{k: (None if v is None or v != v else v) for k, v in row.items()}
+            for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+
+
+def recompute(measure: str, rows: list[dict]):
+    """One measure from plain rows, written out longhand."""
+    def total(column):
+        return sum(int(r[column]) for r in rows)
+
+    def share(numerator, denominator):
+        return None if denominator == 0 else round(numerator / denominator, 4)
+
+    counts = {
+        "projects": lambda: len(rows),
+        "national": lambda: sum(r["level"] == "national" for r in rows),
+        "local": lambda: sum(r["level"] == "local" for r in rows),
+        "stopped": lambda: sum(r["status"] == "stopped" for r in rows),
+        "returned": lambda: sum(r["status"] == "returned" for r in rows),
+        "stopped_or_returned": lambda: sum(r["status"] in ("stopped", "returned") for r in rows),
+        "share": lambda: share(sum(r["status"] in ("stopped", "returned") for r in rows),
+                               len(rows)),
+        "leverage": lambda: share(total("counterpart_vnd"), total("state_support_vnd")),
+        "plan_disbursed_vnd": lambda: total("disbursed_vnd"),
+        "disbursement_rate": lambda: share(total("disbursed_vnd"), total("approved_vnd")),
+    }
+    return counts[measure]() if measure in counts else total(measure)
+
+
+def test_every_figure_recomputes_from_its_filter(document, inputs):
+    resources = {"projects": plain_rows(inputs.projects),
+                 "annual-plans": plain_rows(inputs.plans)}
+    assert document["figures"]
+    for figure in document["figures"]:
+        where = figure["filter"]["where"]
+        rows = [r for r in resources[figure["filter"]["resource"]]
+                if all(matches(r[c], rule) for c, rule in where.items())]
+        measure = figure["id"].rsplit("/", 1)[1]
+        assert (figure["id"], recompute(measure, rows)) == (figure["id"], figure["value"])
+
+
+def test_figure_ids_are_unique_and_defined(document):
+    ids = [f["id"] for f in document["figures"]]
+    assert len(ids) == len(set(ids))
+    for figure in document["figures"]:
+        assert figure["definition_vi"] and figure["definition_en"]
+        assert figure["unit"] in {"project", "VND", "ratio", "share"}
+        assert figure["url"].startswith("/") and figure["url"].endswith("/")
+
+
+@pytest.mark.parametrize(("figure_id", "expected"), [
+    ("headline/2012-2022/projects", 3),
+    ("headline/2012-2022/national", 1),
+    ("headline/2012-2022/local", 2),
+    ("headline/2012-2022/state_support_vnd", 610_000_000),
+    ("headline/2012-2022/counterpart_vnd", 2_050_000_000),
+    ("by-year/2020/projects", 0),            # a year with no projects
+    ("by-year/2021/national", 1),
+    ("by-year/total/projects", 3),
+    ("by-content/LDLK/projects", 0),         # a content never used
+    ("by-content/MHTD/state_support_vnd", 550_000_000),
+    ("by-sector/WOOD/projects", 1),
+    ("by-sector/FOOD/projects", 0),          # a sector without projects
+    ("by-sector/none/projects", 1),          # the training course has no beneficiary
+    ("by-unit/049/projects", 1),
+    ("by-unit/049-2020/projects", 1),
+    ("by-unit/051/projects", 1),
+    ("by-current-unit/01576-2025/projects", 1),
+    ("by-current-unit/01654-2025/projects", 1),
+    ("by-current-unit/none/projects", 1),    # 049-2020 was split: not one commune
+    ("by-status/returned/state_support_vnd", 60_000_000),
+    ("by-status/stopped/projects", 0),
+    ("leverage/total/state_support_vnd", 550_000_000),
+    ("leverage/total/leverage", round(2_050_000_000 / 550_000_000, 4)),
+    ("leverage/national/leverage", 4.0),
+    ("stopped-share/local/share", 0.5),
+    ("stopped-share/national/share", 0.0),
+    ("plan-execution/2020/planned_vnd", 0),  # no plan that year
+    ("plan-execution/2021/approved_vnd", 460_000_000),
+    ("plan-execution/2021/disbursement_rate", round(400 / 460, 4)),
+    ("plan-execution/2020/disbursement_rate", None),
+    ("cumulative/2021/state_support_vnd", 610_000_000),
+    ("cumulative/2020/projects", 1),
+    ("establishments-e-04-0001-by-year/2021/counterpart_vnd", 1_600_000_000),
+    ("districts-049-2020-by-year/total/projects", 1),
+    ("contents-dt-by-year/2021/state_support_vnd", 60_000_000),
+    ("communes-01576-2025-by-year/2019/projects", 1),
+    ("sectors-mech-by-year/2019/projects", 1),
+])
+def test_published_values(document, figure_id, expected):
+    values = {f["id"]: f["value"] for f in document["figures"]}
+    assert values[figure_id] == expected
+
+
+@pytest.mark.parametrize(("section_id", "key", "expected"), [
+    ("by-year", "2019", "/years/2019/"),
+    ("by-year", "total", "/statistics/by-year/total/"),
+    ("by-unit", "049-2020", "/districts/049-2020/"),
+    ("by-current-unit", "01654-2025", "/communes/01654-2025/"),
+    ("by-current-unit", "none", "/statistics/by-current-unit/none/"),
+    ("by-content", "MHTD", "/contents/mhtd/"),
+    ("by-sector", "WOOD", "/sectors/wood/"),
+    ("by-status", "completed", "/statistics/by-status/completed/"),
+    ("establishments-e-04-0001-by-year", "2021", "/projects/p-04-2021-001/"),
+])
+def test_every_row_links_to_its_rows(document, section_id, key, expected):
+    urls = {f["id"].rsplit("/", 1)[0]: f["url"] for f in document["figures"]}
+    assert urls[f"{section_id}/{key}"] == expected
+
+
+def test_csv_holds_the_same_numbers_as_the_figures(inputs, document):
+    values = {f["id"]: f["value"] for f in document["figures"]}
+    sections = statistics_doc.programme_sections(inputs) + \
+        statistics_doc.scope_sections(inputs)
+    assert {s.id for s in sections} == {s["id"] for s in document["sections"]}
+    for section in sections:
+        table = list(csv.DictReader(io.StringIO(statistics_doc.section_csv(section))))
+        assert [r.key for r in section.rows] == [r["key"] for r in table]
+        for record in table:
+            for m in section.measures:
+                published = values[f"{section.id}/{record['key']}/{m.name}"]
+                assert record[m.name] == ("" if published is None else str(published))
+
+
+def test_scopes_cover_every_page_with_projects(inputs):
+    slugs = [s.slug for s in statistics_doc.all_scopes(inputs)]
+    assert {"districts-049", "districts-049-2020", "districts-051", "contents-mhtd",
+            "contents-dt", "sectors-wood", "sectors-mech", "establishments-e-04-0001",
+            "establishments-e-04-0002", "communes-01576-2025",
+            "communes-01654-2025"} == set(slugs)
+
+
+def test_scope_without_projects_has_no_section(inputs):
+    assert statistics_doc.scope_section(inputs, statistics_doc.scope("contents", "HTQT")) \
+        is None
+
+
+def test_document_is_stable_json(package, document, tmp_path):
+    path = statistics_doc.write_statistics(package, tmp_path)
+    assert path == tmp_path / "data" / "statistics.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == document
+    assert statistics_doc.document_json(document) == path.read_text(encoding="utf-8")
+
+
+def test_methodology_is_told_in_both_languages():
+    vi, en = statistics_doc.METHODOLOGY["vi"], statistics_doc.METHODOLOGY["en"]
+    assert len(vi) == len(en) >= 5
+    assert all(p["heading"] and len(p["text"]) > 80 for p in vi + en)
+
+
+def test_headline_period_is_recorded(document):
+    assert document["headline_period"] == {"start": stats.HEADLINE_PERIOD[0],
+                                           "end": stats.HEADLINE_PERIOD[1]}
