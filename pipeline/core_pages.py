@@ -1,0 +1,362 @@
+"""The core data pages: home, establishments, projects, places, contents, sectors, years.
+
+Each builder turns validated rows into ``Page`` values for one language; templates in
+``theme/templates/`` do the presentation. Rows are plain dicts without private fields
+(``SiteData.records``); groupings are computed once per build through ``SiteData.memo``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+
+import pandas as pd
+
+from pipeline.pages import Page, SiteData, paginate, register
+
+AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
+NOT_IMPLEMENTED = ("LDLK", "HTQT")  # contents Cao Bằng never used; the reason is in the data
+
+
+# --- figures ------------------------------------------------------------------------------
+
+def own_headline(projects: pd.DataFrame, first: int, last: int) -> dict:
+    """Counts and sums of the projects of plan years first..last (pure pandas)."""
+    chosen = projects[projects["year"].between(first, last)]
+    return {"projects": len(chosen),
+            "national": int((chosen["level"] == "national").sum()),
+            "local": int((chosen["level"] == "local").sum()),
+            **{name: int(chosen[name].fillna(0).sum()) for name in AMOUNTS}}
+
+
+def headline_figures(projects: pd.DataFrame, first: int, last: int) -> dict:
+    """The home page's figures; ``pipeline.stats.headline`` when it exists, so both agree."""
+    try:
+        from pipeline.stats import headline
+    except ImportError:
+        return own_headline(projects, first, last)
+    row = headline(projects, first, last).iloc[0]
+    return {key: int(value) for key, value in row.items()}
+
+
+def totals(rows: Iterable[dict]) -> dict:
+    """Count and sums of amounts of a list of project rows."""
+    rows = list(rows)
+    return {"projects": len(rows),
+            **{name: sum(row[name] or 0 for row in rows) for name in AMOUNTS}}
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+def grouped(site: SiteData, key: str) -> dict[str, list[dict]]:
+    """Projects grouped by a column's value, oldest first within each group."""
+
+    def compute() -> dict[str, list[dict]]:
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for row in sorted(site.records("projects"), key=lambda r: (r["year"], r["project_id"])):
+            groups[row[key]].append(row)
+        return dict(groups)
+
+    return site.memo(f"projects-by:{key}", compute)
+
+
+def establishment_communes(site: SiteData) -> dict[str, str]:
+    """establishment_id -> today's commune."""
+    return {e["establishment_id"]: e["commune_id"] for e in site.records("establishments")}
+
+
+def commune_projects(site: SiteData) -> dict[str, list[dict]]:
+    """Projects located in a commune in their year, or whose establishment is there today."""
+
+    def compute() -> dict[str, list[dict]]:
+        where = establishment_communes(site)
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for row in sorted(site.records("projects"), key=lambda r: (r["year"], r["project_id"])):
+            places = {row["unit_id"], where.get(row["establishment_id"])}
+            for unit_id in places - {None}:
+                groups[unit_id].append(row)
+        return dict(groups)
+
+    return site.memo("projects-by:commune", compute)
+
+
+def units_at(site: SiteData, level: str) -> list[dict]:
+    """Administrative units of one level, by code then validity."""
+    return sorted((u for u in site.records("admin-units") if u["level"] == level),
+                  key=lambda u: u["unit_id"])
+
+
+def successors(site: SiteData, unit_id: str) -> list[str]:
+    """Units that took over ``unit_id``'s territory, followed to today's units."""
+    edges = site.memo("crosswalk", lambda: _crosswalk_edges(site))
+    found, todo = [], list(edges.get(unit_id, []))
+    while todo:
+        current = todo.pop(0)
+        if current not in found:
+            found.append(current)
+            todo.extend(edges.get(current, []))
+    return found
+
+
+def _crosswalk_edges(site: SiteData) -> dict[str, list[str]]:
+    edges: dict[str, list[str]] = defaultdict(list)
+    for row in site.records("unit-crosswalk"):
+        edges[row["from_unit_id"]].append(row["to_unit_id"])
+    return dict(edges)
+
+
+def predecessors(site: SiteData, unit_id: str) -> list[str]:
+    """Units whose territory passed, directly, to ``unit_id``."""
+    return [r["from_unit_id"] for r in site.records("unit-crosswalk")
+            if r["to_unit_id"] == unit_id]
+
+
+def unit_url(site: SiteData, unit_id: str | None) -> str | None:
+    """The page of a unit, when the site has one (districts always, communes with projects)."""
+    unit = site.index("admin-units", "unit_id").get(unit_id)
+    if unit is None:
+        return None
+    if unit["level"] == "district":
+        return f"districts/{unit_id}/"
+    if unit["level"] == "commune" and unit_id in commune_projects(site):
+        return f"communes/{unit_id}/"
+    return None
+
+
+# --- helpers for builders -----------------------------------------------------------------
+
+def listing(site: SiteData, base: str, template: str, kind: str, title: str,
+            context: dict, rows: list[dict]) -> Iterator[Page]:
+    """An entity page whose project table continues on ``base/page/N/`` when long.
+
+    Totals are of all rows, so every part shows the same sums.
+    """
+    summary = totals(rows)
+    for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):
+        yield Page(url, template, {**context, "projects": chunk, "pager": pager,
+                                   "totals": summary}, kind, title)
+
+
+def browse(site: SiteData, base: str, template: str, kind: str, title: str,
+           rows: list[dict], sorts: dict[str, Callable[[dict], object]]) -> Iterator[Page]:
+    """A list sortable by link: the first sort at ``base``, the others at ``base/by-x/``."""
+    size = site.settings["KC_PAGE_SIZE"]
+    for position, (sort, key) in enumerate(sorts.items()):
+        sort_base = base if position == 0 else f"{base}by-{sort}/"
+        ordered = sorted(rows, key=key)
+        for url, chunk, pager in paginate(sort_base, ordered, size):
+            yield Page(url, template, {"rows": chunk, "pager": pager, "sort": sort,
+                                       "sort_urls": sort_urls(base, sorts),
+                                       "count": len(rows)}, kind, title)
+
+
+def sort_urls(base: str, sorts: dict) -> dict[str, str]:
+    return {sort: base if i == 0 else f"{base}by-{sort}/" for i, sort in enumerate(sorts)}
+
+
+def localized(row: dict, name: str, lang: str) -> str:
+    """``row[name_<lang>]``, falling back to the Vietnamese column."""
+    return row.get(f"{name}_{lang}") or row.get(f"{name}_vi") or ""
+
+
+def title_in(lang: str, vi: str, en: str) -> str:
+    """A page title from the data's own columns, so it needs no catalogue."""
+    return vi if lang == "vi" else en
+
+
+# --- builders -----------------------------------------------------------------------------
+
+@register("home")
+def home_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """The programme at a glance, latest stories and the ways in."""
+    first, last = site.settings["KC_HEADLINE_YEARS"]
+    figures = site.memo("headline", lambda: headline_figures(site.frame("projects"),
+                                                             first, last))
+    showcase = [e for e in site.records("establishments") if e["showcase"]]
+    yield Page("", "home.html", {
+        "figures_data": figures, "first_year": first, "last_year": last,
+        "stories": site.stories_in(lang)[:3], "showcase": showcase[:6],
+        "contents": site.records("content-types"), "sectors": site.records("sectors"),
+        "years": sorted(grouped(site, "year")), "districts": units_at(site, "district"),
+    }, "home", site.settings["KC_SITE_NAME"])
+
+
+def establishment_rows(site: SiteData) -> list[dict]:
+    """Each establishment with its project count and sums, for browse lists."""
+    by_establishment = grouped(site, "establishment_id")
+    return [{**e, **totals(by_establishment.get(e["establishment_id"], []))}
+            for e in site.records("establishments")]
+
+
+@register("establishments")
+def establishment_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    rows = site.memo("establishment-rows", lambda: establishment_rows(site))
+    yield from browse(site, "establishments/", "establishments.html", "establishment-list",
+                      title_in(lang, "Cơ sở được hỗ trợ", "Supported establishments"), rows,
+                      {"name": lambda r: r["name"],
+                       "amount": lambda r: (-r["state_support_vnd"], r["name"]),
+                       "projects": lambda r: (-r["projects"], r["name"])})
+
+
+@register("establishment")
+def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """One page per establishment, plus (once) a CSV of its own project rows."""
+    by_establishment = grouped(site, "establishment_id")
+    for e in site.records("establishments"):
+        ident = e["establishment_id"]
+        rows = by_establishment.get(ident, [])
+        base = f"establishments/{ident}/"
+        yield from listing(site, base, "establishment.html", "establishment", e["name"], {
+            "establishment": e, "story": site.story_for(ident, lang),
+            "csv_url": f"{base}{ident}.csv", "commune_url": unit_url(site, e["commune_id"]),
+            "unit_urls": {p["unit_id"]: unit_url(site, p["unit_id"]) for p in rows}}, rows)
+        yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
+                   body=project_csv(site, ident), shared=True)
+
+
+def project_csv(site: SiteData, establishment_id: str) -> bytes:
+    """The establishment's project rows, public fields in schema order, UTF-8 with header."""
+    names = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
+    raw = site.package.raw["projects"]
+    chosen = raw[raw["establishment_id"] == establishment_id][names]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(chosen.itertuples(index=False, name=None))
+    return buffer.getvalue().encode("utf-8")
+
+
+@register("projects")
+def project_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    rows = site.records("projects")
+    yield from browse(site, "projects/", "projects.html", "project-list",
+                      title_in(lang, "Đề án khuyến công", "Industrial-promotion projects"), rows,
+                      {"year": lambda r: (-r["year"], r["project_id"]),
+                       "amount": lambda r: (-r["state_support_vnd"], r["project_id"]),
+                       "title": lambda r: (localized(r, "title", lang), r["project_id"])})
+
+
+@register("project")
+def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """One page per project with every public field, its establishment and legal basis."""
+    establishments = site.index("establishments", "establishment_id")
+    contents = site.index("content-types", "code")
+    units = site.index("admin-units", "unit_id")
+    fields = [f for f in site.package.fields("projects") if not f.get("private")]
+    for p in site.records("projects"):
+        yield Page(f"projects/{p['project_id']}/", "project.html", {
+            "project": p, "fields": fields, "content": contents.get(p["content_type"]),
+            "establishment": establishments.get(p["establishment_id"]),
+            "unit": units.get(p["unit_id"]), "unit_url": unit_url(site, p["unit_id"]),
+        }, "project", localized(p, "title", lang))
+
+
+@register("districts")
+def district_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """Every district (historical ones too) with the projects recorded there."""
+    by_unit = grouped(site, "unit_id")
+    districts = units_at(site, "district")
+    yield Page("districts/", "units.html", {
+        "units": [{**u, **totals(by_unit.get(u["unit_id"], [])),
+                   "url": f"districts/{u['unit_id']}/"} for u in districts],
+        "level": "district"}, "district-list", title_in(lang, "Huyện", "Districts"))
+    for unit in districts:
+        yield from listing(site, f"districts/{unit['unit_id']}/", "unit.html", "district",
+                           localized(unit, "name", lang), unit_context(site, unit),
+                           by_unit.get(unit["unit_id"], []))
+
+
+def unit_context(site: SiteData, unit: dict) -> dict:
+    """A unit with its predecessors and successors, each linked when it has a page."""
+    units = site.index("admin-units", "unit_id")
+
+    def linked(ids: list[str]) -> list[dict]:
+        return [{**units[i], "url": unit_url(site, i)} for i in ids if i in units]
+
+    return {"unit": unit, "successors": linked(successors(site, unit["unit_id"])),
+            "predecessors": linked(predecessors(site, unit["unit_id"]))}
+
+
+@register("communes")
+def commune_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """Today's communes where projects exist (in the project year or through an establishment)."""
+    by_commune = commune_projects(site)
+    communes = [u for u in units_at(site, "commune") if u["unit_id"] in by_commune]
+    yield Page("communes/", "units.html", {
+        "units": [{**u, **totals(by_commune[u["unit_id"]]),
+                   "url": f"communes/{u['unit_id']}/"} for u in communes],
+        "level": "commune"}, "commune-list", title_in(lang, "Xã, phường", "Communes"))
+    for unit in communes:
+        yield from listing(site, f"communes/{unit['unit_id']}/", "unit.html", "commune",
+                           localized(unit, "name", lang), unit_context(site, unit),
+                           by_commune[unit["unit_id"]])
+
+
+@register("contents")
+def content_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """The eight activity contents; those never used say so, with the province's reason."""
+    by_content = grouped(site, "content_type")
+    contents = site.records("content-types")
+    yield Page("contents/", "contents.html", {
+        "contents": [{**c, **totals(by_content.get(c["code"], [])),
+                      "url": f"contents/{c['code'].lower()}/"} for c in contents]},
+        "content-list", title_in(lang, "Nội dung hoạt động", "Activity contents"))
+    for content in contents:
+        yield from listing(site, f"contents/{content['code'].lower()}/", "content.html",
+                           "content", localized(content, "name", lang),
+                           {"content": content}, by_content.get(content["code"], []))
+
+
+@register("sectors")
+def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """Each sector with its establishments and their projects."""
+    rows = site.memo("establishment-rows", lambda: establishment_rows(site))
+    by_establishment = grouped(site, "establishment_id")
+    sectors = site.records("sectors")
+    members = {s["code"]: [e for e in rows if e["sector"] == s["code"]] for s in sectors}
+    yield Page("sectors/", "sectors.html", {"sectors": [
+        {**s, "establishments": len(members[s["code"]]),
+         **totals(p for e in members[s["code"]]
+                  for p in by_establishment.get(e["establishment_id"], [])),
+         "url": f"sectors/{s['code'].lower()}/"} for s in sectors]},
+        "sector-list", title_in(lang, "Ngành", "Sectors"))
+    for sector in sectors:
+        projects = sorted((p for e in members[sector["code"]]
+                           for p in by_establishment.get(e["establishment_id"], [])),
+                          key=lambda p: (p["year"], p["project_id"]))
+        yield from listing(site, f"sectors/{sector['code'].lower()}/", "sector.html", "sector",
+                           localized(sector, "name", lang),
+                           {"sector": sector, "establishments": members[sector["code"]]},
+                           projects)
+
+
+@register("years")
+def year_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """Each plan year with its projects and its planned, approved and disbursed funding."""
+    by_year = grouped(site, "year")
+    plans = defaultdict(list)
+    for plan in site.records("annual-plans"):
+        plans[plan["year"]].append(plan)
+    years = sorted(set(by_year) | set(plans))
+    yield Page("years/", "years.html", {"years": [
+        {"year": y, **totals(by_year.get(y, [])), "url": f"years/{y}/"} for y in years]},
+        "year-list", title_in(lang, "Năm", "Years"))
+    for year in years:
+        yield from listing(site, f"years/{year}/", "year.html", "year", str(year),
+                           {"year": year, "plans": plans.get(year, [])},
+                           by_year.get(year, []))
+
+
+@register("stories")
+def story_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """The stories in this language, newest first (Pelican writes the stories themselves)."""
+    yield Page("stories/", "stories.html", {"stories": site.stories_in(lang)}, "story-list",
+               title_in(lang, "Câu chuyện thành công", "Success stories"))
+
+
+@register("not-found")
+def not_found_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    yield Page("404.html", "404.html", {}, "404",
+               title_in(lang, "Không tìm thấy trang", "Page not found"))

@@ -1,0 +1,157 @@
+"""The one module that knows Pelican: a ``register()`` that connects signals, and a generator.
+
+Pelican reads the stories and content pages; this generator renders the data pages from the
+validated package, in-process and without intermediate Markdown: every registered builder
+(``pipeline/pages.py``) yields ``Page`` values, rendered through the theme's templates once per
+language and written straight into the output folder. Listed in ``PLUGINS`` in pelicanconf.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import pass_context
+from pelican import signals
+from pelican.generators import Generator
+
+from pipeline import i18n
+from pipeline.formatting import FILTERS, context_lang
+from pipeline.load import Package
+from pipeline.pages import Page, SiteData, Story, builders
+from pipeline.site_settings import with_defaults
+
+
+class SiteBuildError(Exception):
+    """The site cannot be built: the data package is invalid or a setting is wrong."""
+
+
+def register() -> None:
+    """Pelican's entry point: only connects signals."""
+    signals.generator_init.connect(prepare_environment)
+    signals.get_generators.connect(data_pages_generator)
+
+
+def data_pages_generator(pelican: Any) -> type[Generator]:
+    return DataPagesGenerator
+
+
+def href(settings: Mapping[str, Any], url: str, lang: str) -> str:
+    """The address of a language-neutral ``url`` in ``lang`` (default language at /)."""
+    languages = settings["KC_LANGUAGES"]
+    prefix = "" if lang == languages[0] else f"{lang}/"
+    return f"{settings['SITEURL']}/{prefix}{url}"
+
+
+def prepare_environment(generator: Generator) -> None:
+    """Filters, gettext and link helpers on every generator's Jinja environment."""
+    settings = with_defaults(generator.settings)
+    settings["SITEURL"] = generator.settings.get("SITEURL", "")
+    translations = Path(generator.theme) / settings["KC_TRANSLATIONS"]
+    i18n.install(generator.env, translations)
+    generator.env.filters.update(FILTERS)
+    generator.env.filters["enum"] = i18n.enum_filter(translations)
+
+    @pass_context
+    def link(context, url: str, lang: str | None = None) -> str:
+        return href(settings, url, lang or context_lang(context))
+
+    def link_shared(url: str) -> str:
+        """A file written once for every language (a CSV), so without a language prefix."""
+        return f"{settings['SITEURL']}/{url}"
+
+    def asset(path: str) -> str:
+        return f"{settings['SITEURL']}/{generator.settings['THEME_STATIC_DIR']}/{path}"
+
+    def alternates_of(item: Any) -> dict[str, str]:
+        """A Pelican article's or page's address in each language it exists in."""
+        return {other.lang: f"{settings['SITEURL']}/{other.url}"
+                for other in [item, *getattr(item, "translations", [])]}
+
+    generator.env.globals.update(link=link, link_shared=link_shared, asset=asset,
+                                 alternates_of=alternates_of,
+                                 KC_LANGUAGES=settings["KC_LANGUAGES"])
+
+
+def stories_from(context: Mapping[str, Any]) -> list[Story]:
+    """The Pelican articles (stories) in every language, as the data pages need them."""
+    stories = []
+    for article in context.get("articles", []):
+        for item in [article, *getattr(article, "translations", [])]:
+            stories.append(Story(
+                slug=item.slug, lang=item.lang, title=item.title,
+                summary=getattr(item, "summary", ""), date=item.date.date(),
+                establishment_id=getattr(item, "establishment", None),
+                url=f"stories/{item.slug}/"))
+    return stories
+
+
+def import_page_modules(names: Iterable[str]) -> None:
+    """Import each module that exists so its @register builders run."""
+    for name in names:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def validated_package(settings: Mapping[str, Any]) -> Package:
+    """The package passed in by the build command, or one read and validated here."""
+    if settings.get("KC_PACKAGE") is not None:
+        return settings["KC_PACKAGE"]
+    from pipeline.build import validate
+
+    package, report = validate(Path(settings["KC_DATA_DIR"]), Path(settings["PATH"]))
+    if not report.ok:
+        raise SiteBuildError(f"the data package is invalid: {len(report.errors)} errors; "
+                             "run `python -m pipeline validate`")
+    return package
+
+
+class DataPagesGenerator(Generator):
+    """Builds ``Page`` values from every builder and renders them for every language."""
+
+    def generate_context(self) -> None:
+        settings = with_defaults(self.settings)
+        import_page_modules(settings["KC_PAGE_MODULES"])
+        self.site = SiteData(validated_package(settings), {**self.settings, **settings},
+                             stories_from(self.context))
+        self.pages = {lang: [page for build in builders() for page in build(self.site, lang)]
+                      for lang in settings["KC_LANGUAGES"]}
+        self.context.update({k: v for k, v in settings.items() if k != "KC_PACKAGE"})
+        self.context["site"] = self.site
+        self.context["built_urls"] = self.built_urls()
+
+    def built_urls(self) -> set[str]:
+        """Every language-neutral address the site will have, for menus and optional links."""
+        urls = {page.url for pages in self.pages.values() for page in pages}
+        for name in ("pages", "articles"):
+            urls.update(f"{item.slug}/" if name == "pages" else f"stories/{item.slug}/"
+                        for item in self.context.get(name, []))
+        return urls
+
+    def generate_output(self, writer: Any) -> None:
+        written: set[str] = set()
+        for lang, pages in self.pages.items():
+            shared = {**self.context, "lang": lang}
+            for page in pages:
+                if page.shared and page.url in written:
+                    continue
+                self.write(page, lang, shared)
+                written.add(page.url)
+
+    def write(self, page: Page, lang: str, shared: dict) -> None:
+        """Render (or copy) one page into the output folder."""
+        languages = self.site.settings["KC_LANGUAGES"]
+        prefix = "" if page.shared or lang == languages[0] else f"{lang}/"
+        path = Path(self.output_path) / prefix / page.save_as
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if page.body is not None:
+            path.write_bytes(page.body)
+            return
+        alternates = {other: href(self.site.settings, page.url, other) for other in languages}
+        html = self.get_template(page.template.removesuffix(".html")).render(
+            {**shared, **page.context, "page": page, "title": page.title,
+             "alternates": alternates})
+        path.write_text(html, encoding="utf-8")

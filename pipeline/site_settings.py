@@ -1,0 +1,56 @@
+"""The project's own Pelican settings: every ``KC_`` name, its default and what it is for.
+
+Defaults live here once; ``pelicanconf.py`` overrides only what differs. A test fails when
+code or a template uses a ``KC_`` setting that is not declared here with a help text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "KC_DATA_DIR": Setting(
+        "data", "Folder of the data package, read and validated when the build did not pass "
+        "an already validated package (plain `pelican` runs)."),
+    "KC_PACKAGE": Setting(
+        None, "The validated Package, set by `python -m pipeline build`; not set by hand."),
+    "KC_DOWNLOADS": Setting(
+        [], "The open-data downloads written by pipeline.export (resource, format, path, "
+        "bytes, sha256, media_type), set by the build for the dataset pages."),
+    "KC_PAGE_MODULES": Setting(
+        ["pipeline.core_pages", "pipeline.stats_pages", "pipeline.dataset_pages"],
+        "Modules imported before building so that their @register builders run; a module "
+        "that does not exist is skipped."),
+    "KC_LANGUAGES": Setting(
+        ["vi", "en"], "Site languages; the first is served at /, the others at /<lang>/."),
+    "KC_PAGE_SIZE": Setting(
+        50, "Rows per page of a browse list or of a long table; longer lists are paginated."),
+    "KC_HEADLINE_YEARS": Setting(
+        [2012, 2022], "First and last plan year of the home page's headline figures."),
+    "KC_NAV": Setting(
+        [["", "Home"], ["establishments/", "Establishments"], ["projects/", "Projects"],
+         ["stories/", "Stories"], ["statistics/", "Statistics"], ["datasets/", "Open data"],
+         ["about/", "About"]],
+        "Main navigation as [address, English label]; an entry whose page is not built is "
+        "left out, so the menu never links to a missing page."),
+    "KC_SITE_NAME": Setting(
+        "Khuyến công Cao Bằng", "Site name shown in the header and page titles."),
+    "KC_TRANSLATIONS": Setting(
+        "translations", "Folder of the gettext catalogues, relative to the theme."),
+}
+
+
+def with_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` with every undeclared ``KC_`` default filled in."""
+    merged = {name: spec.default for name, spec in SETTINGS.items()}
+    merged.update({k: v for k, v in settings.items() if k.startswith("KC_")})
+    return merged
