@@ -95,6 +95,17 @@ def lookup(frame: pd.DataFrame, key: str, columns: list[str], prefix: str) -> pd
     return table.add_prefix(prefix)
 
 
+def unparsed(package: Package, name: str, field: str) -> pd.Series:
+    """Cells missing only because they did not parse: unknown, unlike an empty cell."""
+    return package[name][field].isna() & (package.raw[name][field] != "")
+
+
+def dates_unknown(package: Package) -> pd.Series:
+    """Units whose validity dates are unknown (written but not parsed)."""
+    return (unparsed(package, "admin-units", "valid_from")
+            | unparsed(package, "admin-units", "valid_to"))
+
+
 def year_bounds(years: pd.Series) -> tuple[pd.Series, pd.Series]:
     """1 January and 31 December of each year (NaT where the year is missing)."""
     text = years.astype("string")
@@ -208,7 +219,8 @@ def project_units(package: Package) -> list[Problem]:
     could be placed before or after the reform; then validity dates decide.
     """
     projects = package["projects"]
-    units = lookup(package["admin-units"], "unit_id", ["level", "valid_from", "valid_to"], "u_")
+    units = lookup(package["admin-units"].assign(unknown=dates_unknown(package)), "unit_id",
+                   ["level", "valid_from", "valid_to", "unknown"], "u_")
     rows = projects.join(units, on="unit_id")
     year_start, year_end = year_bounds(rows["year"])
     before, after = year_end < DISTRICTS_ABOLISHED, year_start >= DISTRICTS_ABOLISHED
@@ -217,7 +229,8 @@ def project_units(package: Package) -> list[Problem]:
                   | (level == "province"))
     valid = ((rows["u_valid_from"].isna() | (rows["u_valid_from"] <= year_end))
              & (rows["u_valid_to"].isna() | (rows["u_valid_to"] >= year_start)))
-    invalid = level.notna() & rows["year"].notna() & ~known(valid) & ~wrong
+    invalid = (level.notna() & rows["year"].notna() & ~known(valid) & ~wrong
+               & ~known(rows["u_unknown"]))
     return flagged(
         "unit-wrong-level", package, "projects", rows[wrong], "unit_id",
         lambda r: f"Địa bàn là đơn vị cấp '{r['u_level']}': trước 01/07/2025 phải là huyện, "
@@ -329,7 +342,9 @@ def unit_ids(package: Package) -> list[Problem]:
     units = package["admin-units"]
     suffix = ("-" + units["valid_from"].dt.year.astype("Int64").astype("string")).fillna("")
     expected = units["code"] + suffix
-    rows = units.assign(expected=expected)[known(units["unit_id"] != expected)]
+    # A valid_from that is missing only because it did not parse says nothing about the id.
+    unknown = units["valid_from"].isna() & (package.raw["admin-units"]["valid_from"] != "")
+    rows = units.assign(expected=expected)[known(units["unit_id"] != expected) & ~unknown]
     return flagged(
         "unit-id-mismatch", package, "admin-units", rows, "unit_id",
         lambda r: f"Mã phiên bản đơn vị phải là '{r['expected']}' (mã GSO, thêm '-năm' của "
@@ -341,14 +356,15 @@ def unit_ids(package: Package) -> list[Problem]:
 
 def parent_validity(package: Package) -> list[Problem]:
     """A unit's parent must exist for the whole time the unit does."""
-    units = package["admin-units"]
-    parents = lookup(units, "unit_id", ["valid_from", "valid_to"], "p_")
+    units = package["admin-units"].assign(unknown=dates_unknown(package))
+    parents = lookup(units, "unit_id", ["valid_from", "valid_to", "unknown"], "p_")
     rows = units.join(parents, on="parent_id")
     starts_early = rows["p_valid_from"].notna() & (
         rows["valid_from"].isna() | known(rows["valid_from"] < rows["p_valid_from"]))
     ends_late = rows["p_valid_to"].notna() & (
         rows["valid_to"].isna() | known(rows["valid_to"] > rows["p_valid_to"]))
-    bad = rows[rows["parent_id"].notna() & (starts_early | ends_late)]
+    judged = rows["parent_id"].notna() & ~rows["unknown"] & ~known(rows["p_unknown"])
+    bad = rows[judged & (starts_early | ends_late)]
     return flagged(
         "parent-not-valid", package, "admin-units", bad, "parent_id",
         lambda r: "Đơn vị cấp trên không có hiệu lực trong suốt thời gian đơn vị này có hiệu "
@@ -466,11 +482,17 @@ RULES: tuple[tuple[Rule, tuple[str, ...]], ...] = (
 
 
 def check_rules(package: Package, stories: Iterable[dict] = ()) -> list[Problem]:
-    """Every rule whose resources were loaded; stories only when establishments were."""
+    """Every rule whose resources are usable; stories only when establishments are.
+
+    A required resource that is empty counts as unusable: its ``empty-resource`` error says
+    it all, where running the rules would repeat it (every plan total, every showcase).
+    """
+    usable = {name for name, frame in package.frames.items()
+              if not (frame.empty and name in NON_EMPTY)}
     problems: list[Problem] = []
     for rule, needs in RULES:
-        if all(name in package.frames for name in needs):
+        if usable.issuperset(needs):
             problems.extend(rule(package))
-    if "establishments" in package.frames:
+    if "establishments" in usable:
         problems.extend(story_establishments(package, stories))
     return problems
