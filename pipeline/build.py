@@ -73,6 +73,7 @@ def build(package: Package, settings_file: Path, output: Path,
     try:
         downloads = export(package, work)
         run_pelican(settings_file, work, package, content, downloads)
+        check_privacy(package, work)
         replace(output, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -91,6 +92,18 @@ def export(package: Package, out_dir: Path) -> list[dict]:
             "version", "0.0.0")), created=created_date())
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
+
+
+def check_privacy(package: Package, out_dir: Path) -> None:
+    """Stop the build when a private field's value reached any output file (issue 5)."""
+    if importlib.util.find_spec("pipeline.privacy") is None:
+        return
+    from pipeline.privacy import check_output
+
+    problems = check_output(package, out_dir)
+    if problems:
+        raise BuildFailed("privacy: " + "; ".join(
+            f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:5]))
 
 
 def created_date() -> str:
