@@ -186,7 +186,7 @@ def build_establishments(rng: np.random.Generator, geo: Geography,
         "founded_year": np.clip(2011 - rng.gamma(2.0, 6.0, n), 1960, 2011).astype(int),
         "employees": employees(rng, forms),
         **awards(rng, n),
-        "showcase": np.where(rng.random(n) < 0.02, "true", "false"),
+        "showcase": "false",
         "owner_name": np.where(household, owners, ""),
         "phone": np.where(rng.random(n) < 0.45, phones, ""),
     })
@@ -397,6 +397,15 @@ def build_plans(rng: np.random.Generator, projects: pd.DataFrame) -> pd.DataFram
     return plans
 
 
+def showcases(rng: np.random.Generator, establishments: pd.DataFrame,
+              projects: pd.DataFrame) -> np.ndarray:
+    """About one supported establishment in fifty is a showcase (never one without projects,
+    which the site would have nothing to show for)."""
+    supported = establishments["establishment_id"].isin(projects["establishment_id"])
+    chosen = supported.to_numpy() & (rng.random(len(establishments)) < 0.02)
+    return np.where(chosen, "true", "false")
+
+
 @dataclass(frozen=True)
 class Synthetic:
     """The generated tables (as written to CSV) and the faults planted in them."""
@@ -415,6 +424,7 @@ def synthesize(scale: float, seed: int = 2025, faults: int = 0) -> Synthetic:
     draws = draw_sizes(rng, scale)
     establishments = build_establishments(rng, geo, draws)
     projects = build_projects(rng, geo, draws, establishments)
+    establishments["showcase"] = showcases(rng, establishments, projects)
     frames = {"admin-units": units, "unit-crosswalk": crosswalk,
               "establishments": establishments, "projects": projects}
     fault_rng = np.random.default_rng([seed, 1])

@@ -26,6 +26,7 @@ class Kind:
     name: str
     resource: str
     field: str
+    type: str  # the Problem type our validation reports at that row
     detected_by: str  # "schema" (Frictionless finds it too) or "rules" (only our checks)
     eligible: Callable[[pd.DataFrame], np.ndarray]
     value: Callable[[pd.DataFrame, int, Geography], object]
@@ -59,29 +60,30 @@ def commune_of(frame: pd.DataFrame, row: int, geo: Geography) -> str:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("type-error", "establishments", "employees", "schema", every_row,
+    Kind("type-error", "establishments", "employees", "type-error", "schema", every_row,
          lambda f, r, g: "nhiều"),
-    Kind("enum-error", "establishments", "legal_form", "schema", every_row,
-         lambda f, r, g: "company"),
-    Kind("pattern-error", "establishments", "phone", "schema", has("phone"),
-         lambda f, r, g: "12345"),
-    Kind("maximum-error", "establishments", "latitude", "schema", has("latitude"),
-         lambda f, r, g: "31.50000"),
-    Kind("required-error", "establishments", "name", "schema", every_row,
+    Kind("enum-error", "establishments", "legal_form", "constraint-error", "schema",
+         every_row, lambda f, r, g: "company"),
+    Kind("pattern-error", "establishments", "phone", "constraint-error", "schema",
+         has("phone"), lambda f, r, g: "12345"),
+    Kind("maximum-error", "establishments", "latitude", "constraint-error", "schema",
+         has("latitude"), lambda f, r, g: "31.50000"),
+    Kind("required-error", "establishments", "name", "constraint-error", "schema", every_row,
          lambda f, r, g: ""),
-    Kind("duplicate-id", "projects", "project_id", "schema", not_first,
+    Kind("duplicate-id", "projects", "project_id", "primary-key", "schema", not_first,
          lambda f, r, g: f.at[r - 1, "project_id"]),
-    Kind("foreign-key-error", "projects", "establishment_id", "schema", has("establishment_id"),
-         lambda f, r, g: f"e-{f.at[r, 'province_code']}-0000"),
-    Kind("date-error", "projects", "start_date", "schema", every_row,
+    Kind("foreign-key-error", "projects", "establishment_id", "foreign-key", "schema",
+         has("establishment_id"), lambda f, r, g: f"e-{f.at[r, 'province_code']}-0000"),
+    Kind("date-error", "projects", "start_date", "type-error", "schema", every_row,
          lambda f, r, g: "{2}/{1}/{0}".format(*f.at[r, "start_date"].split("-"))),
-    Kind("ceiling-exceeded", "projects", "state_support_vnd", "rules",
+    Kind("ceiling-exceeded", "projects", "state_support_vnd", "support-over-ceiling", "rules",
          is_value("activity_type", "machinery"), lambda f, r, g: 350_000_000),
-    Kind("unit-not-valid-in-year", "projects", "unit_id", "rules", before_2025, commune_of),
-    Kind("disbursed-when-stopped", "projects", "status", "rules",
+    Kind("commune-before-2025", "projects", "unit_id", "unit-wrong-level", "rules",
+         before_2025, commune_of),
+    Kind("disbursed-when-stopped", "projects", "status", "disbursed-when-stopped", "rules",
          is_value("status", "completed"), lambda f, r, g: "stopped"),
-    Kind("plan-total-mismatch", "annual-plans", "approved_vnd", "rules", every_row,
-         lambda f, r, g: f.at[r, "approved_vnd"] + 1_000_000),
+    Kind("plan-total-mismatch", "annual-plans", "approved_vnd", "plan-approved-mismatch",
+         "rules", every_row, lambda f, r, g: f.at[r, "approved_vnd"] + 1_000_000),
 )
 PLAN_KINDS = {"annual-plans"}
 
@@ -118,7 +120,7 @@ def plant(rng: np.random.Generator, frames: Frames, geo: Geography | None,
     if frame[kind.field].dtype != object:
         frame[kind.field] = frame[kind.field].astype(object)
     frame.at[row, kind.field] = value
-    return {"kind": kind.name, "resource": kind.resource, "row": row + 2,
+    return {"kind": kind.name, "type": kind.type, "resource": kind.resource, "row": row + 2,
             "field": kind.field, "value": str(value), "detected_by": kind.detected_by}
 
 

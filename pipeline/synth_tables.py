@@ -55,7 +55,8 @@ PROVINCES: tuple[Province, ...] = (
     Province("82", "Đồng Tháp", "Tỉnh", 10.36, 106.36, (("87", "Đồng Tháp"),)),
     Province("86", "Vĩnh Long", "Tỉnh", 10.25, 105.97, (("83", "Bến Tre"), ("84", "Trà Vinh"))),
     Province("91", "An Giang", "Tỉnh", 10.01, 105.08, (("89", "An Giang"),)),
-    Province("92", "Cần Thơ", "Thành phố", 10.03, 105.78, (("93", "Hậu Giang"), ("94", "Sóc Trăng"))),
+    Province("92", "Cần Thơ", "Thành phố", 10.03, 105.78,
+             (("93", "Hậu Giang"), ("94", "Sóc Trăng"))),
     Province("96", "Cà Mau", "Tỉnh", 9.18, 105.15, (("95", "Bạc Liêu"),)),
 )
 
