@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.i18n import N_
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -37,9 +39,10 @@ SETTINGS: dict[str, Setting] = {
     "KC_HEADLINE_YEARS": Setting(
         [2012, 2022], "First and last plan year of the home page's headline figures."),
     "KC_NAV": Setting(
-        [["", "Home"], ["establishments/", "Establishments"], ["projects/", "Projects"],
-         ["stories/", "Stories"], ["statistics/", "Statistics"], ["datasets/", "Open data"],
-         ["about/", "About"]],
+        [["", N_("Home")], ["establishments/", N_("Establishments")],
+         ["projects/", N_("Projects")], ["stories/", N_("Stories")],
+         ["statistics/", N_("Statistics")], ["datasets/", N_("Open data")],
+         ["about/", N_("About")]],
         "Main navigation as [address, English label]; an entry whose page is not built is "
         "left out, so the menu never links to a missing page."),
     "KC_SITE_NAME": Setting(
