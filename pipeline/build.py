@@ -19,8 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pipeline.load import Package, load_package
+from pipeline.load import Package
 from pipeline.report import Report
+from pipeline.validate import validate_package
 
 LOG = logging.getLogger("pipeline.build")
 
@@ -30,12 +31,8 @@ class BuildFailed(Exception):
 
 
 def validate(data_dir: Path, content_dir: Path | None) -> tuple[Package, Report]:
-    """The full validation when ``pipeline.validate`` exists, else the loader's checks."""
-    if importlib.util.find_spec("pipeline.validate") is not None:
-        from pipeline.validate import validate_package
-
-        return validate_package(data_dir, content_dir)
-    return load_package(data_dir)
+    """The full validation (structure, programme rules, story headers): the build's gate."""
+    return validate_package(data_dir, content_dir)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
