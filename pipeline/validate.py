@@ -138,15 +138,18 @@ def frictionless_problems(package: Package) -> list[Problem]:
     return problems
 
 
-def convert(errors: Iterable[fl.Error], resource: fl.Resource,
+def convert(errors: list[fl.Error], resource: fl.Resource,
             package: Package) -> list[Problem]:
     """Frictionless errors of one resource as problems; NFC warnings one per column."""
     file, name = package.relpath(resource.name), resource.name
     key = resource.schema.primary_key
+    blank = {e.row_number for e in errors if e.type == "blank-row"}
     problems, nfc_cells = [], []
     for error in errors:
         if error.type == "unique-error" and key == [error.field_name]:
             continue  # the primary-key error on the same row says it once
+        if error.type == "primary-key" and error.row_number in blank:
+            continue  # a blank row has an empty key; "delete the row" is the whole fix
         if error.type == NonNfcTextError.type:
             nfc_cells.append(error)
         else:
