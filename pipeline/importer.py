@@ -117,6 +117,8 @@ def canonical_frames(sheets: dict[str, Sheet], current: Package
     frames, kept = {}, {}
     for name, sheet in sheets.items():
         fields = current.fields(name)
+        if not complete(sheet, fields):
+            continue  # refused already (missing column); validate the rest as it is
         key = current.schema(name).get("primaryKey", [])
         old = current.raw.get(name)
         frame, missing = with_private(sheet.frame, old, fields, key)
@@ -124,6 +126,11 @@ def canonical_frames(sheets: dict[str, Sheet], current: Package
         if missing:
             kept[name] = missing
     return frames, kept
+
+
+def complete(sheet: Sheet, fields: list[dict]) -> bool:
+    """Every field has a column, except private fields (which are carried over)."""
+    return all(f["name"] in sheet.frame.columns for f in fields if not f.get("private"))
 
 
 def same_rows(old: pd.DataFrame | None, new: pd.DataFrame) -> bool:

@@ -347,11 +347,13 @@ class Sheet:
         return f"{self.book} › {self.title}"
 
     def column(self, name: str | None) -> str | None:
-        """``L (Kinh phí khuyến công)``: the column as staff see it."""
-        if name not in self.columns:
+        """``L (Kinh phí khuyến công)``: the column as staff see it (each of ``a, b``)."""
+        if not name:
             return name
-        letter, header = self.columns[name]
-        return f"{letter} ({header})"
+        parts = [self.columns.get(part) for part in name.split(", ")]
+        if not all(parts):
+            return name
+        return ", ".join(f"{letter} ({header})" for letter, header in parts)
 
     def locate(self, problem: Problem) -> Problem:
         """A problem found in the CSV (row counted with the header as 1) placed in the sheet."""
@@ -496,8 +498,32 @@ def convert_row(sheet: Sheet, row: tuple, number: int, mapping: dict[int, str],
     return record, problems
 
 
-def read_sheet(rows: list[tuple], title: str, book: str,
-               resource: dict) -> tuple[Sheet | None, list[Problem]]:
+def conversion_specs(resource: dict, resources: list[dict]) -> dict[str, dict]:
+    """Field specs by name; a foreign key without a pattern borrows its target's pattern.
+
+    ``projects.unit_id`` has no pattern, but the ``admin-units.unit_id`` it points to has
+    one: it tells whether a number cell lost leading zeros.
+    """
+    specs = {f["name"]: f for f in resource["schema"]["fields"]}
+    for key in resource["schema"].get("foreignKeys", []):
+        fields, target = key["fields"], key["reference"]
+        if isinstance(fields, str):
+            fields, target = [fields], {**target, "fields": [target["fields"]]}
+        if len(fields) != 1 or "pattern" in specs[fields[0]].get("constraints", {}):
+            continue
+        other = next((r for r in resources if r["name"] == (target["resource"] or
+                                                             resource["name"])), None)
+        spec = next((f for f in (other or {}).get("schema", {}).get("fields", [])
+                     if f["name"] == target["fields"][0]), {})
+        if "pattern" in spec.get("constraints", {}):
+            constraints = {**specs[fields[0]].get("constraints", {}),
+                           "pattern": spec["constraints"]["pattern"]}
+            specs[fields[0]] = {**specs[fields[0]], "constraints": constraints}
+    return specs
+
+
+def read_sheet(rows: list[tuple], title: str, book: str, resource: dict,
+               resources: list[dict]) -> tuple[Sheet | None, list[Problem]]:
     """A resource sheet as canonical strings; None when it holds no data rows at all."""
     fields = resource["schema"]["fields"]
     sheet = Sheet(resource=resource["name"], title=title, book=book, frame=pd.DataFrame())
@@ -508,7 +534,7 @@ def read_sheet(rows: list[tuple], title: str, book: str,
     sheet.header_row = start + 1
     mapping, problems = map_headers(sheet, header, fields, start + 1)
     problems += missing_columns(sheet, fields, start + 1)
-    specs = {f["name"]: f for f in fields}
+    specs = conversion_specs(resource, resources)
     records = []
     for offset, row in enumerate(rows[start + 1:], start + 2):
         if all(map(blank, row)):
@@ -586,7 +612,7 @@ def read_workbook(path: Path, descriptor: dict) -> tuple[dict[str, Sheet], list[
             problems.append(duplicate_sheet(title, path.name, name))
             continue
         resource = next(r for r in resources if r["name"] == name)
-        sheet, found = read_sheet(rows, title, path.name, resource)
+        sheet, found = read_sheet(rows, title, path.name, resource, resources)
         problems += found
         if sheet is not None:
             sheets[name] = sheet
