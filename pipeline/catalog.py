@@ -16,6 +16,7 @@ are built from the descriptor's ``homepage``: the package's permanent address.
 from __future__ import annotations
 
 import json
+import re
 
 from pipeline.load import Package
 
@@ -63,6 +64,28 @@ def bilingual(text: str, lang: str) -> str:
         vi, en = text[:-1].split(" (", 1)
         return vi if lang == "vi" else en
     return text
+
+
+VIETNAMESE = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+SENTENCE = re.compile(r"(?<=[.!?)])\s+(?=[A-ZĐÀ-Ỹ])")
+
+
+def is_vietnamese(sentence: str) -> bool:
+    """Most words carry Vietnamese letters (an English sentence may name Cao Bằng)."""
+    words = sentence.split()
+    marked = sum(1 for w in words if VIETNAMESE & set(w.lower()))
+    return bool(words) and marked / len(words) >= 0.25
+
+
+def description_in(text: str, lang: str) -> str:
+    """The sentences of a mixed ``Tiếng Việt. English.`` description in one language.
+
+    The descriptor writes both languages in one field; pages show one. When no sentence is
+    in the asked language the whole text is returned rather than nothing.
+    """
+    sentences = SENTENCE.split(" ".join(text.split()))
+    chosen = [s for s in sentences if is_vietnamese(s) == (lang == "vi")]
+    return " ".join(chosen) or " ".join(sentences)
 
 
 def coverage_years(package: Package, name: str | None = None) -> tuple[int, int] | None:

@@ -167,6 +167,18 @@ def load_release(folder: Path) -> Package:
     return Package(root=folder, descriptor=descriptor, raw=raw, frames=frames)
 
 
+def manifests(releases: Path) -> list[dict]:
+    """Every recorded release's manifest, oldest first (empty when there is none)."""
+    return [json.loads((releases / v / MANIFEST).read_text(encoding="utf-8"))
+            for v in recorded_versions(releases)]
+
+
+def published_files(releases: Path, version: str) -> dict[str, bytes]:
+    """A recorded release's files, byte for byte, to publish at ``/data/releases/<v>/``."""
+    folder = releases / version
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
 def release_files(package: Package, *, version: str, created: str) -> dict[str, bytes]:
     """The public CSVs and their descriptor, exactly as the export writes them."""
     tables = export.public_tables(package)
