@@ -334,12 +334,16 @@ def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
 
 @register("years")
 def year_pages(site: SiteData, lang: str) -> Iterator[Page]:
-    """Each plan year with its projects and its planned, approved and disbursed funding."""
+    """Every plan year from the first to the last, with its projects and funding plan.
+
+    Years in between without projects get a page too, so a year axis can link every year.
+    """
     by_year = grouped(site, "year")
     plans = defaultdict(list)
     for plan in site.records("annual-plans"):
         plans[plan["year"]].append(plan)
-    years = sorted(set(by_year) | set(plans))
+    known = set(by_year) | set(plans)
+    years = list(range(min(known), max(known) + 1)) if known else []
     yield Page("years/", "years.html", {"years": [
         {"year": y, **totals(by_year.get(y, [])), "url": f"years/{y}/"} for y in years]},
         "year-list", title_in(lang, "Năm", "Years"))

@@ -25,7 +25,12 @@ def locale(lang: str) -> str:
 
 def is_missing(value: Any) -> bool:
     """None, pandas' NA and NaN: anything a cell holds when it is empty."""
-    return value is None or value != value or str(value) in {"<NA>", "NaT"}
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pandas' NA refuses to be a bool
+        return True
 
 
 def number(value: Any, lang: str) -> str:

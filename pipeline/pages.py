@@ -141,9 +141,14 @@ def register(name: str) -> Callable[[Builder], Builder]:
     return add
 
 
-def builders() -> list[Builder]:
-    """Registered builders in registration order."""
-    return list(BUILDERS.values())
+def builders(modules: Iterable[str] | None = None) -> list[Builder]:
+    """Registered builders in registration order, only those defined in ``modules`` if given.
+
+    Filtering by module keeps ``KC_PAGE_MODULES`` authoritative even when some other import
+    (a test, say) registered builders of a module the site does not list.
+    """
+    chosen = None if modules is None else set(modules)
+    return [b for b in BUILDERS.values() if chosen is None or b.__module__ in chosen]
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,8 @@ class DataPagesGenerator(Generator):
         import_page_modules(settings["KC_PAGE_MODULES"])
         self.site = SiteData(validated_package(settings), {**self.settings, **settings},
                              stories_from(self.context))
-        self.pages = {lang: [page for build in builders() for page in build(self.site, lang)]
+        chosen = builders(settings["KC_PAGE_MODULES"])
+        self.pages = {lang: [page for build in chosen for page in build(self.site, lang)]
                       for lang in settings["KC_LANGUAGES"]}
         self.context.update({k: v for k, v in settings.items() if k != "KC_PACKAGE"})
         self.context["site"] = self.site
