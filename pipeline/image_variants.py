@@ -46,8 +46,8 @@ WEBP_QUALITY = 78
 JPEG_QUALITY = 80
 # The `sizes` attribute for a photo in the main text column (max 48rem wide in the theme).
 SIZES = "(min-width: 50rem) 48rem, 100vw"
-# Thumbnails in a gallery grid: two per row on a phone, about four across a desktop column.
-GALLERY_SIZES = "(min-width: 50rem) 15rem, 50vw"
+# A photo in a gallery grid: one per row on a phone, 15rem-wide cells on a wider screen.
+GALLERY_SIZES = "(min-width: 50rem) 15rem, 100vw"
 # The JPEG `src` for a browser without srcset support: enough for any phone screen.
 FALLBACK_WIDTH = 720
 # Link previews (Open Graph) want about 1200 px wide; the 1080 px JPEG is the nearest variant.
@@ -293,9 +293,12 @@ class ImageIndex:
         cover = cover_of(mine)
         return [cover, *(r for r in mine if r is not cover)] if cover else []
 
-    def gallery(self, kind: OwnerKind, owner: str, lang: str, site_url: str = "",
-                sizes: str = GALLERY_SIZES) -> list[dict]:
-        return [picture_context(r, lang, site_url, sizes) for r in self.of(kind, owner)]
+    def gallery(self, kind: OwnerKind, owner: str, lang: str,
+                site_url: str = "") -> list[dict]:
+        """Picture contexts, cover first; one photo fills the column, several form a grid."""
+        photos = self.of(kind, owner)
+        sizes = SIZES if len(photos) == 1 else GALLERY_SIZES
+        return [picture_context(r, lang, site_url, sizes) for r in photos]
 
     def cover(self, kind: OwnerKind, owner: str, lang: str, site_url: str = "",
               sizes: str = SIZES) -> dict | None:

@@ -210,4 +210,13 @@ def test_story_photos_are_indexed_by_slug(content, tmp_path):
     index = variants.publish_images(content, tmp_path / "out", tmp_path / "cache")
     gallery = index.gallery("story", "tre-hoa-an", "vi")
     assert [g["src"] for g in gallery] == ["/images/stories/tre-hoa-an/a-720.jpg"]
-    assert gallery[0]["sizes"] == variants.GALLERY_SIZES
+
+
+@pytest.mark.parametrize(("count", "expected"), [(1, variants.SIZES),
+                                                 (2, variants.GALLERY_SIZES)])
+def test_one_photo_fills_the_column_several_form_a_grid(content, tmp_path, count, expected):
+    for stem in "ab"[:count]:
+        plant(content, f"{stem}.png", encoded(photo_image(400, 300), "PNG"))
+    index = variants.index_images(content, tmp_path / "cache")
+    gallery = index.gallery("establishment", "e-04-0001", "en")
+    assert [expected] * count == [g["sizes"] for g in gallery]
