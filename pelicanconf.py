@@ -33,7 +33,9 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # Stories are articles in content/stories, pages (about, data notes, contact) in content/pages.
 ARTICLE_PATHS = ["stories"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images"]
+# Never "images": photos are published only as processed, metadata-free variants
+# (pipeline/image_pages.py); copying content/images would publish GPS tags and sidecars.
+STATIC_PATHS = []
 ARTICLE_URL = "stories/{slug}/"
 ARTICLE_SAVE_AS = "stories/{slug}/index.html"
 ARTICLE_LANG_URL = "{lang}/stories/{slug}/"
