@@ -18,7 +18,7 @@ Formatter = Callable[[float], str]
 
 WIDTH = 640
 FONT = 12
-CHAR = 6.6  # average advance of a 12px sans-serif character, for layout only
+CHAR = 7.2  # average advance of a 12px sans-serif character, for layout only
 ROW = 24
 MAX_LABEL = 36
 PALETTE = ("#1d70b8", "#f47738", "#00703c", "#912b88")

@@ -1,0 +1,290 @@
+"""Statistics on the site: the statistics page, its CSVs, row lists and statistics.json.
+
+The numbers come from ``pipeline.statistics_doc`` (computed once per build through
+``SiteData.memo``); this module only formats them for one language and hands them to the
+templates as *views*: plain dicts with the chart SVG, the table cells (text for people,
+``value`` for machines) and the links. District, commune, content, sector and establishment
+pages show their own section through ``components/page_statistics.html``, which looks up
+``site.cache["statistics:views"][lang][page.url]`` filled here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup
+
+from pipeline import charts, statistics_doc, stats
+from pipeline.formatting import MISSING, locale
+from pipeline.pages import Page, SiteData, paginate, plain, register
+from pipeline.statistics_doc import Row, Section
+
+VIEWS_KEY = "statistics:views"
+JSON_URL = "data/statistics.json"
+AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
+
+#: Interface words of the statistics components, as data (the page titles come from data too).
+WORDS = {
+    "vi": {"title": "Thống kê", "csv": "Tải số liệu của bảng này (CSV)",
+           "json": "Tải mọi số liệu kèm định nghĩa (statistics.json)",
+           "methodology": "Cách tính", "contents": "Các phần", "headline": "Số liệu chính",
+           "chart_desc": "Biểu đồ cột: {measures}. Số liệu đầy đủ ở bảng ngay sau biểu đồ.",
+           "rows_of": "Các dòng dữ liệu tạo ra số liệu", "filter": "Điều kiện lọc",
+           "back": "Quay lại bảng", "plans": "Kế hoạch kinh phí", "billion": "tỷ đồng",
+           "million": "triệu đồng", "no_rows": "Không có dòng dữ liệu nào."},
+    "en": {"title": "Statistics", "csv": "Download the figures of this table (CSV)",
+           "json": "Download every figure with its definition (statistics.json)",
+           "methodology": "How the figures are counted", "contents": "Sections",
+           "headline": "Key figures",
+           "chart_desc": "Bar chart: {measures}. The full figures are in the table below it.",
+           "rows_of": "The rows behind the figure", "filter": "Filter",
+           "back": "Back to the table", "plans": "Funding plans", "billion": "billion VND",
+           "million": "million VND", "no_rows": "No rows."},
+}
+
+
+@dataclass(frozen=True)
+class Published:
+    """Everything computed once per build: sections, page sections by address, the document."""
+
+    inputs: statistics_doc.Inputs
+    programme: list[Section]
+    scoped: dict[str, Section]
+    document: dict
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.programme + list(self.scoped.values())
+
+
+def scope_url(section: Section) -> str:
+    """The page a scoped section belongs to: ``districts/051/`` for scope ``districts/051``."""
+    kind, key = section.scope.split("/", 1)
+    return f"{kind}/{key.lower() if kind in ('contents', 'sectors') else key}/"
+
+
+def publish(site: SiteData) -> Published:
+    """Compute the statistics of the validated package (once, through ``site.memo``)."""
+
+    def compute() -> Published:
+        first, last = site.settings.get("KC_HEADLINE_YEARS", stats.HEADLINE_PERIOD)
+        inputs = statistics_doc.prepare(site.package, (first, last))
+        programme = statistics_doc.programme_sections(inputs)
+        scoped = {scope_url(s): s for s in statistics_doc.scope_sections(inputs)}
+        document = statistics_doc.document(programme + list(scoped.values()), site.package,
+                                           (first, last))
+        return Published(inputs, programme, scoped, document)
+
+    return site.memo("statistics", compute)
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def cell_text(value: Any, unit: str, lang: str) -> str:
+    """A table cell: counts and VND in full with grouping, ratios to 2 decimals, shares in %."""
+    if missing(value):
+        return MISSING
+    if unit == "ratio":
+        return format_decimal(value, format="#,##0.00", locale=locale(lang))
+    if unit == "share":
+        return format_percent(value, format="#,##0.0%", locale=locale(lang))
+    return format_decimal(value, locale=locale(lang))
+
+
+def money_scale(values: list[float], lang: str) -> tuple[float, str]:
+    """Billions when the largest amount reaches one, else millions: (divisor, unit words)."""
+    top = max((v for v in values if not missing(v)), default=0)
+    return (1e9, WORDS[lang]["billion"]) if top >= 1e9 else (1e6, WORDS[lang]["million"])
+
+
+def chart_formatter(unit: str, values: list[float], lang: str,
+                    with_unit: bool) -> tuple[charts.Formatter, str]:
+    """The formatter for a chart's numbers and the unit written beside the axis."""
+    loc = locale(lang)
+    if unit == "VND":
+        divisor, words = money_scale(values, lang)
+
+        def money(v: float) -> str:
+            text = format_decimal(v / divisor, format="#,##0.#", locale=loc)
+            return f"{text} {words}" if with_unit else text
+
+        return money, words
+    if unit in ("ratio", "share"):
+        return (lambda v: cell_text(v, unit, lang)), ""
+    return (lambda v: format_decimal(v, locale=loc)), ""
+
+
+def chart_svg(section: Section, lang: str) -> Markup | None:
+    """The section's chart in one language, drawn from the non-total rows."""
+    if section.chart is None:
+        return None
+    rows = [r for r in section.rows if not r.total]
+    measures = [statistics_doc.M[name] for name in section.chart.measures]
+    values = [r.values[m.name] for m in measures for r in rows]
+    vertical = section.chart.orientation == "vertical"
+    fmt, words = chart_formatter(measures[0].unit, values, lang, with_unit=not vertical)
+    labels = [r.label_vi if lang == "vi" else r.label_en for r in rows]
+    label_of = [m.label_vi if lang == "vi" else m.label_en for m in measures]
+    series = [(label_of[i], [r.values[m.name] for r in rows]) for i, m in enumerate(measures)]
+    desc = WORDS[lang]["chart_desc"].format(measures=", ".join(label_of))
+    spec = charts.grouped(f"chart-{section.id}", section.title(lang), desc, labels, series,
+                          fmt, words if vertical else "")
+    if len(series) == 1:
+        spec = charts.bars(spec.chart_id, spec.title, desc, labels, series[0][1], fmt, "",
+                           spec.axis_label)
+    return Markup(charts.render(spec, section.chart.orientation))
+
+
+# --- views ---------------------------------------------------------------------------------
+
+def row_view(row: Row, section: Section, lang: str) -> dict:
+    return {"key": row.key, "label": row.label_vi if lang == "vi" else row.label_en,
+            "url": row.url, "total": row.total,
+            "cells": [{"text": cell_text(row.values[m.name], m.unit, lang),
+                       "value": "" if row.values[m.name] is None else row.values[m.name]}
+                      for m in section.measures]}
+
+
+def section_view(section: Section, lang: str) -> dict:
+    """What ``stat_section`` renders: heading, chart, table cells, links, CSV address."""
+    vi = lang == "vi"
+    return {
+        "id": section.id, "title": section.title(lang),
+        "key_label": section.key_label_vi if vi else section.key_label_en,
+        "head": [{"text": m.label_vi if vi else m.label_en,
+                  "definition": m.definition_vi if vi else m.definition_en}
+                 for m in section.measures],
+        "rows": [row_view(r, section, lang) for r in section.rows if not r.total],
+        "totals": [row_view(r, section, lang) for r in section.rows if r.total],
+        "chart": chart_svg(section, lang), "csv": section.csv_url,
+        "csv_label": WORDS[lang]["csv"],
+    }
+
+
+def headline_items(section: Section, lang: str) -> list[dict]:
+    """The headline cards: each value in full and as the reader says it (tỷ đồng)."""
+    row = section.rows[0]
+    items = []
+    for m in section.measures:
+        value = row.values[m.name]
+        if m.unit == "VND":
+            words = WORDS[lang]["billion"]
+            short = format_decimal(value / 1e9, format="#,##0.#", locale=locale(lang))
+            text = f"{short} {words}"
+        else:
+            text = cell_text(value, m.unit, lang)
+        label = m.label_vi if lang == "vi" else m.label_en
+        items.append({"label": label.removesuffix(" (đồng)").removesuffix(" (VND)"), "text": text,
+                      "value": value, "id": f"{section.id}/{row.key}/{m.name}"})
+    return items
+
+
+def methodology(lang: str) -> list[Mapping[str, str]]:
+    return statistics_doc.METHODOLOGY[lang]
+
+
+# --- row lists -----------------------------------------------------------------------------
+
+def listed_rows(published: Published) -> Iterator[tuple[Section, Row]]:
+    """Rows whose link is a generated list (no page of the site shows exactly their rows)."""
+    for section in published.sections:
+        for row in section.rows:
+            if row.url.startswith("statistics/"):
+                yield section, row
+
+
+def project_records(site: SiteData, published: Published, row: Row) -> list[dict]:
+    """The public project rows selected by a row's filter, oldest first."""
+    chosen = stats.select(published.inputs.projects, row.where)
+    index = site.index("projects", "project_id")
+    records = [index[i] for i in chosen["project_id"].astype(str)]
+    return sorted(records, key=lambda r: (r["year"], r["project_id"]))
+
+
+def plan_records(published: Published, row: Row) -> list[dict]:
+    """The annual-plan rows selected by a row's filter, as plain values."""
+    chosen = stats.select(published.inputs.plans, row.where)
+    return [{k: plain(v) for k, v in record.items()} for record in chosen.to_dict("records")]
+
+
+def totals(records: list[dict]) -> dict:
+    return {"projects": len(records),
+            **{name: sum(r.get(name) or 0 for r in records) for name in AMOUNTS}}
+
+
+def back_url(section: Section) -> str:
+    """The table a generated list came from (the statistics page or the scope's page)."""
+    if section.scope == "programme":
+        return f"statistics/#{section.id}"
+    return f"{scope_url(section)}#{section.id}"
+
+
+def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]:
+    """One list per generated row link, paginated like every other list."""
+    size = site.settings.get("KC_PAGE_SIZE", 50)
+    for section, row in listed_rows(published):
+        label = row.label_vi if lang == "vi" else row.label_en
+        title = f"{section.title(lang)}: {label}"
+        base = {"section": section_view_light(section, lang), "row_label": label,
+                "where": dict(row.where), "back": back_url(section), "words": WORDS[lang],
+                "resource": section.resource}
+        if section.resource == "annual-plans":
+            yield Page(row.url, "statistics_rows.html",
+                       {**base, "plans": plan_records(published, row), "projects": [],
+                        "pager": None, "totals": totals([])}, "statistics-rows", title)
+            continue
+        records = project_records(site, published, row)
+        summary = totals(records)
+        for url, chunk, pager in paginate(row.url, records, size):
+            yield Page(url, "statistics_rows.html",
+                       {**base, "projects": chunk, "pager": pager, "totals": summary,
+                        "plans": []}, "statistics-rows", title)
+
+
+def section_view_light(section: Section, lang: str) -> dict:
+    return {"id": section.id, "title": section.title(lang)}
+
+
+# --- builders ------------------------------------------------------------------------------
+
+def first_language(site: SiteData, lang: str) -> bool:
+    """Shared files (CSV, JSON) are yielded once, by the first language's builder."""
+    return lang == site.settings.get("KC_LANGUAGES", ["vi"])[0]
+
+
+def shared_files(published: Published) -> Iterator[Page]:
+    """The per-section CSVs and statistics.json, written once without a language prefix."""
+    for section in published.sections:
+        body = statistics_doc.section_csv(section).encode("utf-8")
+        yield Page(section.csv_url, None, {}, "statistics-csv", section.title_en, body=body,
+                   shared=True)
+    body = statistics_doc.document_json(published.document).encode("utf-8")
+    yield Page(JSON_URL, None, {}, "statistics-json", "statistics.json", body=body,
+               shared=True)
+
+
+@register("statistics")
+def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """/statistics/, the scoped views for other pages, row lists, CSVs and statistics.json."""
+    published = publish(site)
+    site.cache.setdefault(VIEWS_KEY, {})[lang] = {
+        url: section_view(section, lang) for url, section in published.scoped.items()}
+    headline, *rest = published.programme
+    yield Page("statistics/", "statistics.html", {
+        "words": WORDS[lang], "headline": headline_items(headline, lang),
+        "headline_view": section_view(headline, lang),
+        "sections": [section_view(s, lang) for s in rest],
+        "methodology": methodology(lang), "json_url": JSON_URL,
+        "period": published.inputs.period}, "statistics", WORDS[lang]["title"])
+    yield from row_pages(site, published, lang)
+    if first_language(site, lang):
+        yield from shared_files(published)
+
