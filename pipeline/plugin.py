@@ -48,8 +48,7 @@ def href(settings: Mapping[str, Any], url: str, lang: str) -> str:
 
 def prepare_environment(generator: Generator) -> None:
     """Filters, gettext and link helpers on every generator's Jinja environment."""
-    settings = with_defaults(generator.settings)
-    settings["SITEURL"] = generator.settings.get("SITEURL", "")
+    settings = with_defaults({"SITEURL": "", **generator.settings})
     translations = Path(generator.theme) / settings["KC_TRANSLATIONS"]
     i18n.install(generator.env, translations)
     generator.env.filters.update(FILTERS)
@@ -115,12 +114,12 @@ class DataPagesGenerator(Generator):
     def generate_context(self) -> None:
         settings = with_defaults(self.settings)
         import_page_modules(settings["KC_PAGE_MODULES"])
-        self.site = SiteData(validated_package(settings), {**self.settings, **settings},
-                             stories_from(self.context))
+        self.site = SiteData(validated_package(settings), settings, stories_from(self.context))
         chosen = builders(settings["KC_PAGE_MODULES"])
         self.pages = {lang: [page for build in chosen for page in build(self.site, lang)]
                       for lang in settings["KC_LANGUAGES"]}
-        self.context.update({k: v for k, v in settings.items() if k != "KC_PACKAGE"})
+        self.context.update({k: v for k, v in settings.items()
+                             if k.startswith("KC_") and k != "KC_PACKAGE"})
         self.context["site"] = self.site
         self.context["built_urls"] = self.built_urls()
 

@@ -29,7 +29,8 @@ SETTINGS: dict[str, Setting] = {
         [], "The open-data downloads written by pipeline.export (resource, format, path, "
         "bytes, sha256, media_type), set by the build for the dataset pages."),
     "KC_PAGE_MODULES": Setting(
-        ["pipeline.core_pages", "pipeline.stats_pages", "pipeline.dataset_pages"],
+        ["pipeline.core_pages", "pipeline.stats_pages", "pipeline.dataset_pages",
+         "pipeline.image_pages"],
         "Modules imported before building so that their @register builders run; a module "
         "that does not exist is skipped."),
     "KC_LANGUAGES": Setting(
@@ -53,7 +54,7 @@ SETTINGS: dict[str, Setting] = {
 
 
 def with_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """``settings`` with every undeclared ``KC_`` default filled in."""
+    """A copy of ``settings`` with every ``KC_`` setting it does not set at its default."""
     merged = {name: spec.default for name, spec in SETTINGS.items()}
-    merged.update({k: v for k, v in settings.items() if k.startswith("KC_")})
+    merged.update(settings)
     return merged

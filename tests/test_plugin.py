@@ -1,0 +1,131 @@
+"""The Pelican plugin: signals, link helpers, stories from articles, rendering with escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+import pytest
+from pelican import signals
+
+from pipeline import plugin
+from pipeline.load import load_package
+from pipeline.pages import Page, SiteData
+from pipeline.site_settings import with_defaults
+
+ROOT = Path(__file__).resolve().parent.parent
+THEME = ROOT / "theme"
+
+
+def test_register_connects_the_generator():
+    plugin.register()
+    returned = [result for _, result in signals.get_generators.send(None)]
+    assert plugin.DataPagesGenerator in returned
+
+
+@pytest.mark.parametrize(("siteurl", "url", "lang", "expected"), [
+    ("", "", "vi", "/"),
+    ("", "", "en", "/en/"),
+    ("", "projects/p-04-2021-001/", "vi", "/projects/p-04-2021-001/"),
+    ("", "projects/p-04-2021-001/", "en", "/en/projects/p-04-2021-001/"),
+    ("https://example.org", "404.html", "en", "https://example.org/en/404.html"),
+])
+def test_href(siteurl, url, lang, expected):
+    settings = {"SITEURL": siteurl, "KC_LANGUAGES": ["vi", "en"]}
+    assert expected == plugin.href(settings, url, lang)
+
+
+def article(slug: str, lang: str, translations=()) -> SimpleNamespace:
+    return SimpleNamespace(slug=slug, lang=lang, title=f"{slug} {lang}", summary="s",
+                           date=dt.datetime(2025, 11, 3), establishment="e-04-0001",
+                           url=("" if lang == "vi" else "en/") + f"stories/{slug}/",
+                           translations=list(translations))
+
+
+def test_stories_from_articles_and_their_translations():
+    context = {"articles": [article("a", "vi", [article("a", "en")]), article("b", "vi")]}
+    actual = [(s.slug, s.lang, s.url, s.establishment_id, s.date)
+              for s in plugin.stories_from(context)]
+    day = dt.date(2025, 11, 3)
+    assert [("a", "vi", "stories/a/", "e-04-0001", day),
+            ("a", "en", "stories/a/", "e-04-0001", day),
+            ("b", "vi", "stories/b/", "e-04-0001", day)] == actual
+
+
+def test_import_page_modules_skips_missing_ones():
+    plugin.import_page_modules(["pipeline.core_pages", "pipeline.no_such_module"])
+    from pipeline import pages
+
+    assert "home" in pages.BUILDERS
+
+
+@pytest.fixture
+def generator() -> SimpleNamespace:
+    """What prepare_environment needs of a Pelican generator: env, settings, theme."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"),
+                             autoescape=True, extensions=["jinja2.ext.i18n"])
+    settings = {"SITEURL": "", "THEME_STATIC_DIR": "theme"}
+    gen = SimpleNamespace(env=env, settings=settings, theme=str(THEME))
+    plugin.prepare_environment(gen)
+    return gen
+
+
+@pytest.mark.parametrize(("template", "context", "expected"), [
+    ("{{ link('projects/') }}", {"lang": "en"}, "/en/projects/"),
+    ("{{ link('projects/', 'vi') }}", {"lang": "en"}, "/projects/"),
+    ("{{ link_shared('establishments/e/e.csv') }}", {"lang": "en"}, "/establishments/e/e.csv"),
+    ("{{ asset('css/site.css') }}", {}, "/theme/css/site.css"),
+    ("{{ _('Projects') }}", {"lang": "vi"}, "Đề án"),
+    ("{{ _('Projects') }}", {"lang": "en"}, "Projects"),
+    ("{{ 'returned'|enum('status') }}", {"lang": "vi"}, "Trả lại kinh phí"),
+    ("{{ 'returned'|enum('status') }}", {"lang": "en"}, "Funds returned"),
+    ("{{ 'unknown'|enum('status') }}", {"lang": "en"}, "unknown"),
+    ("{{ 5|money }}", {"lang": "en"}, "₫5"),
+    ("{{ name }}", {"name": "<b>x</b>"}, "&lt;b&gt;x&lt;/b&gt;"),
+])
+def test_environment_helpers(generator, template, context, expected):
+    assert expected == generator.env.from_string(template).render(context)
+
+
+def test_alternates_of_a_pelican_item(generator):
+    item = article("a", "vi", [article("a", "en")])
+    alternates = generator.env.globals["alternates_of"](item)
+    assert alternates == {"vi": "/stories/a/", "en": "/en/stories/a/"}
+
+
+def test_data_values_are_escaped_in_rendered_pages(make_package, tmp_path):
+    """A name with markup in the data shows as text, never as markup."""
+
+    def hostile(rows):
+        rows["establishments"][0]["name"] = "<script>alert(1)</script> Tre"
+
+    package, _ = load_package(make_package(hostile))
+    settings = with_defaults({"SITEURL": "", "PATH": str(tmp_path), "THEME": str(THEME),
+                              "THEME_STATIC_DIR": "theme", "KC_PACKAGE": package})
+    gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
+    gen.output_path = str(tmp_path / "out")
+    gen.site = SiteData(package, settings)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"),
+                             autoescape=True, extensions=["jinja2.ext.i18n"])
+    plugin.prepare_environment(SimpleNamespace(env=env, settings=settings, theme=str(THEME)))
+    gen.get_template = lambda name: env.get_template(f"{name}.html")
+    from pipeline.core_pages import establishment_pages
+
+    page = next(establishment_pages(gen.site, "vi"))
+    gen.write(page, "vi", {**settings, "site": gen.site, "lang": "vi", "built_urls": set(),
+                           "SITENAME": "KC"})
+    html = (tmp_path / "out/establishments/e-04-0001/index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Tre" in html
+
+
+def test_write_puts_english_under_en_and_shared_files_at_the_root(tmp_path):
+    gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
+    gen.output_path = str(tmp_path)
+    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""})
+    gen.write(Page("x/a.csv", None, {}, "csv", "a", body=b"1", shared=True), "en", {})
+    gen.write(Page("x/b.txt", None, {}, "txt", "b", body=b"2"), "en", {})
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
+    assert written == ["en/x/b.txt", "x/a.csv"]
