@@ -190,7 +190,8 @@ CASES = [
                  Imported("projects", "project_id", {(P2, "title_en"): "Bamboo chopsticks line"}),
                  id="trailing-spaces-nbsp"),
     pytest.param(put("projects", 2, "title_vi", nfd("Đào tạo nghề rèn, năm 2021")),
-                 Imported("projects", "project_id", {(P3, "title_vi"): "Đào tạo nghề rèn, năm 2021"}),
+                 Imported("projects", "project_id",
+                          {(P3, "title_vi"): "Đào tạo nghề rèn, năm 2021"}),
                  id="nfd-text"),
     pytest.param(both(put("projects", 0, "counterpart_vnd", "1.234.567.000"), headers("title")),
                  Imported("projects", "project_id", {(P1, AMOUNT[0]): AMOUNT[1]}),
@@ -273,7 +274,7 @@ def test_messy_workbooks(tiny_package: Path, book, tmp_path: Path, edit, expecte
     path = write_book(tmp_path / "staff.xlsx", book)
     result = import_workbook(path, tiny_package)
     if isinstance(expected, Imported):
-        assert [] == [p.to_dict() for p in result.report.errors]
+        assert not [p.to_dict() for p in result.report.errors]
         rows = csv_rows(tiny_package / f"{expected.resource}.csv", expected.key)
         actual = {(key, name): rows[key][name] for key, name in expected.cells}
         assert expected.cells == actual
@@ -318,8 +319,8 @@ def test_added_and_removed_rows_are_listed(tiny_package: Path, tmp_path: Path, t
     unused = next(s for s in sectors if s["code"] not in {"WOOD", "MECH"})
     rows = [s for s in sectors if s is not unused]
     rows.append(dict(code="GLASS", name_vi="Thủy tinh", name_en="Glass", vsic_2018="23"))
-    result = import_workbook(write_book(tmp_path / "b.xlsx", {"sectors": sheet_of("sectors", rows)}),
-                             tiny_package)
+    path = write_book(tmp_path / "b.xlsx", {"sectors": sheet_of("sectors", rows)})
+    result = import_workbook(path, tiny_package)
     diff = next(d for d in result.diffs if d.resource == "sectors")
     assert ([("GLASS",)], [(unused["code"],)], []) == (
         [(r["code"],) for r in diff.added], [(r["code"],) for r in diff.removed], diff.changed)
@@ -345,8 +346,9 @@ def test_private_columns_left_out_are_kept(tiny_package: Path, tmp_path: Path, t
     result = import_workbook(write_book(tmp_path / "b.xlsx", {"establishments": sheet}),
                              tiny_package)
     rows = csv_rows(tiny_package / "establishments.csv", "establishment_id")
-    assert ({"establishments": ["owner_name", "phone"]}, "Nông Văn Lạc", "0912345678", "true") == (
-        result.kept_private, rows[E2]["owner_name"], rows[E2]["phone"], rows[E2]["showcase"])
+    expected = ({"establishments": ["owner_name", "phone"]}, "Nông Văn Lạc", "0912345678", "true")
+    assert expected == (result.kept_private, rows[E2]["owner_name"], rows[E2]["phone"],
+                        rows[E2]["showcase"])
     assert before != (tiny_package / "establishments.csv").read_bytes()
 
 
@@ -437,7 +439,7 @@ def test_command_prints_changes_and_writes(tiny_package: Path, book, tmp_path: P
     status = cli.main(["import", str(path), "--data", str(tiny_package), "--content",
                        str(tmp_path / "none")])
     out = capsys.readouterr().out
-    assert 0 == status, out
+    assert status == 0, out
     assert "projects (sheet 'projects'): +0 -0 ~1" in out
     assert f"~ {P1}: counterpart_vnd: '450000000' → '1234567000'" in out
 
@@ -449,8 +451,8 @@ def test_command_json(tiny_package: Path, book, tmp_path: Path, capsys):
                        "--content", str(tmp_path / "none")])
     document = json.loads(capsys.readouterr().out)
     error = document["report"]["errors"][0]
-    assert (1, False, "staff.xlsx › projects", 4, "O (status)") == (
-        status, document["valid"], error["file"], error["row"], error["field"])
+    expected = (1, False, "staff.xlsx › projects", 4, "O (status)")
+    assert expected == (status, document["valid"], error["file"], error["row"], error["field"])
 
 
 @pytest.mark.parametrize("content", [b"not a workbook", b"PK\x03\x04broken"])
