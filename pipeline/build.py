@@ -43,9 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("data"), help="data package folder")
     parser.add_argument("--content", type=Path, default=Path("content"),
                         help="content folder (stories and pages)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only errors (for tests and scripts)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.quiet:
+        quiet_pelican()
     package, report = validate(args.data, args.content)
     if not report.ok:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=sys.stderr)
@@ -57,8 +61,16 @@ def run(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         print(f"build failed, {args.output} left as it was: {exc}", file=sys.stderr)
         return 1
-    print(f"built {sum(counts.values())} files into {args.output}")
+    if not args.quiet:
+        print(f"built {sum(counts.values())} files into {args.output}")
     return 0
+
+
+def quiet_pelican() -> None:
+    """Silence Pelican's progress lines (its rich console); errors still reach stderr."""
+    from pelican.log import console
+
+    console.quiet = True
 
 
 def build(package: Package, settings_file: Path, output: Path,
