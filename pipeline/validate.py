@@ -29,6 +29,7 @@ import frictionless as fl
 import pandas as pd
 from frictionless import errors as fl_errors
 
+from pipeline.images import check_images
 from pipeline.load import DESCRIPTOR, Package, load_package, nfc, relative
 from pipeline.report import Problem, Report
 from pipeline.rules import check_rules
@@ -48,6 +49,8 @@ def validate_package(data_dir: Path, content_dir: Path | None = None, *,
     report.extend((structure or frictionless_problems)(package))
     stories = read_stories(Path(content_dir) / "stories") if content_dir else []
     report.extend(check_rules(without_failed_cells(package, report.errors), stories))
+    if content_dir:
+        report.extend(check_images(Path(content_dir), package))
     return package, report
 
 
