@@ -4,7 +4,9 @@ A release is a folder ``releases/<version>/`` kept in the repository: the public
 as published, their ``datapackage.json`` and a ``manifest.json`` (version, date, previous
 version, sha256 and size of every file, rows added/removed/changed per resource). A researcher
 who cited version 0.1.0 can fetch exactly those bytes a year later, from the repository or
-from ``/data/releases/0.1.0/`` on the site, and check them against the manifest.
+from ``/data/releases/0.1.0/`` on the site, and check them against the manifest. Recording a
+release also sets ``version:`` in ``data/datapackage.yaml``, so the site built next publishes
+and cites that version.
 
 The diff is a pure function on DataFrames keyed by the primary key, so the "what changed"
 page and the manifest agree by construction.
@@ -24,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import export
+from pipeline.load import DESCRIPTOR as SOURCE_DESCRIPTOR
 from pipeline.load import Package, load_package, load_resource, typed_frame
 from pipeline.report import Report
 
@@ -225,7 +228,21 @@ def record_release(data_dir: Path, releases: Path, version: str, created: str) -
         (folder / name).write_bytes(data)
     document = manifest(files, version=version, created=created, previous=previous, diffs=diffs)
     (folder / MANIFEST).write_bytes(export.descriptor_bytes(document))
+    set_version(data_dir, version)
     return folder
+
+
+def set_version(data_dir: Path, version: str) -> None:
+    """Make the next build publish (and cite) the version just recorded.
+
+    Only the ``version:`` line of the hand-edited descriptor changes, so its comments and
+    layout stay as staff wrote them.
+    """
+    path = data_dir / SOURCE_DESCRIPTOR
+    text = path.read_text(encoding="utf-8")
+    line = f"version: {version}"
+    updated, count = re.subn(r"^version:.*$", line, text, count=1, flags=re.MULTILINE)
+    path.write_text(updated if count else text.rstrip("\n") + f"\n{line}\n", encoding="utf-8")
 
 
 def package_of(files: dict[str, bytes], package: Package) -> Package:

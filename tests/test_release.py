@@ -160,3 +160,10 @@ def test_diff_frames_reports_added_and_removed_columns():
     diff = diff_frames("t", old, new, ["id"])
     expected = (["extra"], ["note"], [])
     assert expected == (diff.fields_added, diff.fields_removed, diff.changed)
+
+
+def test_recording_a_release_sets_the_descriptor_version(two_releases):
+    descriptor = (two_releases.parent / "v2" / "datapackage.yaml").read_text(encoding="utf-8")
+    lines = [line for line in descriptor.splitlines() if line.startswith("version:")]
+    expected = ["version: 0.2.0"]
+    assert expected == lines
