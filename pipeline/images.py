@@ -320,10 +320,18 @@ def duplicate_stems(photos: list[Photo], content_dir: Path) -> list[Problem]:
     return problems
 
 
-def showcase_without_photo(photos: list[Photo], showcase: Iterable[str]) -> list[Problem]:
-    """A showcase page with no picture at all sells nothing: warn, with the fix."""
+def showcase_without_photo(photos: list[Photo], showcase: Iterable[str],
+                           content_dir: Path) -> list[Problem]:
+    """A showcase page with no picture at all sells nothing: warn, with the fix.
+
+    Only once the site uses photos (content/images exists): a package checked on its own,
+    or a site that has not started taking photos, is not warned about each establishment.
+    """
+    if not (content_dir / IMAGES_DIR).is_dir():
+        return []
     covered = {p.owner for p in photos if p.kind == "establishment"}
-    return [problem("image-showcase-without-photo", f"{IMAGES_DIR}/{eid}/",
+    return [problem("image-showcase-without-photo",
+                    relative_name(content_dir / IMAGES_DIR / eid, content_dir) + "/",
                     "Cơ sở tiêu biểu chưa có ảnh. Cách sửa: thêm ảnh hoặc chạy "
                     "`python -m pipeline illustrations`.",
                     "This showcase establishment has no photo. Fix: add one, or run "
@@ -358,4 +366,4 @@ def check_images(content_dir: Path, package=None) -> list[Problem]:
         problems += check_owner(photo, file, known, stories)
     problems += duplicate_stems(photos, content_dir)
     problems += orphan_sidecars(content_dir)
-    return problems + showcase_without_photo(photos, showcase)
+    return problems + showcase_without_photo(photos, showcase, content_dir)

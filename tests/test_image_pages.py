@@ -27,15 +27,17 @@ STORY = ("Title: {title}\nDate: 2025-11-03\nSlug: tre-hoa-an\nLang: {lang}\n"
 
 
 def settings_file(folder: Path) -> Path:
-    """The project's pelicanconf.py with the photo module listed (as the lead will set it)."""
-    modules = with_defaults({})["KC_PAGE_MODULES"]
+    """The project's own pelicanconf.py, with the theme found from a temporary folder."""
     path = folder / "settings.py"
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
         "from pelicanconf import *  # noqa: F403\n"
-        f"THEME = {str(ROOT / 'theme')!r}\n"
-        f"KC_PAGE_MODULES = {[*modules, 'pipeline.image_pages']!r}\n", encoding="utf-8")
+        f"THEME = {str(ROOT / 'theme')!r}\n", encoding="utf-8")
     return path
+
+
+def test_photo_module_is_built_by_default():
+    assert "pipeline.image_pages" in with_defaults({})["KC_PAGE_MODULES"]
 
 
 def tiny_content(folder: Path) -> Path:

@@ -152,9 +152,16 @@ def test_folders_must_name_an_establishment_or_a_story(content, tiny_package):
 def test_showcase_establishment_without_photo_is_a_warning(content, tiny_package):
     """In the tiny package e-04-0001 is the showcase; e-04-0002 is not."""
     package, _ = load_package(tiny_package)
+    plant(content, "lo-ren.jpg", folder="e-04-0002")
     assert problems_of(content, package) == \
-        [("image-showcase-without-photo", "images/e-04-0001/", "warning")]
+        [("image-showcase-without-photo", "content/images/e-04-0001/", "warning")]
     plant(content, "xuong.jpg")
+    assert problems_of(content, package) == []
+
+
+def test_a_site_without_photos_is_not_warned(content, tiny_package):
+    """No content/images folder at all: the site does not use photos (yet)."""
+    package, _ = load_package(tiny_package)
     assert problems_of(content, package) == []
 
 
@@ -162,3 +169,17 @@ def test_messages_are_bilingual(content):
     plant(content, "hong.jpg", corrupt_jpeg(), meta={})
     for found in images.check_images(content):
         assert found.message_vi and found.message_en and found.message_vi != found.message_en
+
+
+@pytest.mark.parametrize(("name", "data", "meta", "expected"), [
+    ("hong.jpg", corrupt_jpeg(), SIDECAR, "image-decode-error"),
+    ("xuong.jpg", None, {**SIDECAR, "alt_vi": ""}, "image-missing-alt"),
+])
+def test_validation_fails_naming_the_photo(tiny_package, content, name, data, meta, expected):
+    from pipeline.validate import validate_package
+
+    plant(content, name, data, meta=meta)
+    _, report = validate_package(tiny_package, content)
+    assert not report.ok
+    assert [(expected, f"content/images/e-04-0001/{name}")] == \
+        [(p.type, p.file) for p in report.errors]
