@@ -31,6 +31,7 @@ from pipeline.load import Package, PackageError, load_package
 from pipeline.release import TableDiff, diff_frames
 from pipeline.report import Problem, Report
 from pipeline.validate import validate_package
+from pipeline.validate_cli import render
 from pipeline.workbook import Sheet, WorkbookError, read_workbook
 
 SHOWN_ROWS = 30  # rows listed per kind of change in the text summary; --json lists all
@@ -230,20 +231,7 @@ def import_workbook(book: Path, data_dir: Path, content_dir: Path | None = None,
     return result
 
 
-# -- printing -------------------------------------------------------------------------------------
-
-def describe(problem: Problem) -> str:
-    """One problem as staff read it: where (sheet, row, column), what, and how to fix it."""
-    where = [problem.file]
-    if problem.row is not None:
-        where.append(f"dòng/row {problem.row}")
-    if problem.field:
-        where.append(f"cột/column {problem.field}")
-    label = "LỖI/ERROR" if problem.severity == "error" else "CẢNH BÁO/WARNING"
-    value = f" [giá trị/value: {problem.value!r}]" if problem.value not in (None, "") else ""
-    return (f"{label} {', '.join(where)}: {problem.message_vi}{value}\n"
-            f"    {problem.message_en}")
-
+# -- printing (problems as `make validate` prints them, files being sheets) ----------------------
 
 def key_text(key: list[str], row: dict) -> str:
     return " / ".join(str(row.get(k, "")) for k in key) or "(row)"
@@ -325,12 +313,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(as_json(result, args.dry_run), ensure_ascii=False, indent=2))
         return 0 if result.ok else 1
-    problems = result.report.errors + result.report.warnings
-    for problem in problems:
-        print(describe(problem))
+    if result.report.problems:
+        print(render(result.report))
     if not result.ok:
-        print(f"Không nhập / Refused: {len(result.report.errors)} lỗi/error(s); "
-              f"{args.data} không thay đổi / {args.data} left unchanged.")
+        print(f"Không nhập: {args.data} không thay đổi. / Refused: {args.data} left unchanged.")
         return 1
     print("\n".join(summary_lines(result, args.dry_run)))
     return 0
