@@ -171,3 +171,19 @@ def test_dcat_ap_publisher_has_a_name(exported):
     publisher = graph.value(catalogue, rdflib.DCTERMS.publisher)
     names = {str(n) for n in graph.objects(publisher, foaf.name)}
     assert {"Sở Công Thương tỉnh Cao Bằng", "Cao Bằng Department of Industry and Trade"} == names
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Mỗi dòng là một đề án được hỗ trợ (dữ liệu minh họa). One row per supported project "
+     "(illustrative).", "vi", "Mỗi dòng là một đề án được hỗ trợ (dữ liệu minh họa)."),
+    ("Mỗi dòng là một đề án được hỗ trợ (dữ liệu minh họa). One row per supported project "
+     "(illustrative).", "en", "One row per supported project (illustrative)."),
+    ("Tám nội dung tại Điều 4 Nghị định 45/2012/NĐ-CP. The eight activity contents of Decree "
+     "45/2012/ND-CP, Article 4.", "en", "The eight activity contents of Decree 45/2012/ND-CP, "
+                                        "Article 4."),
+    ("Units of Cao Bằng province. Provinces only.", "en",
+     "Units of Cao Bằng province. Provinces only."),
+    ("Only English here.", "vi", "Only English here."),
+])
+def test_description_in_one_language(text, lang, expected):
+    assert expected == catalog.description_in(text, lang)
