@@ -1,0 +1,103 @@
+"""Theme components: every macro renders its named examples into accessible HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+import pytest
+from bs4 import BeautifulSoup
+
+from pipeline import plugin
+from pipeline.load import load_package
+from pipeline.pages import Pager, SiteData
+
+THEME = Path(__file__).resolve().parent.parent / "theme"
+
+EXAMPLES = {
+    "table-numeric": ("components/table.html", "table", {
+        "caption": "Projects by year",
+        "head": [{"text": "Year"}, {"text": "Amount", "numeric": True, "href": "/by-amount/",
+                                    "sort": "descending"}],
+        "rows": [["2021", {"text": "1", "numeric": True}], ["2022", {"text": "2",
+                                                                     "numeric": True}]],
+        "foot": [["Total", {"text": "3", "numeric": True}]]}),
+    "table-linked": ("components/table.html", "table", {
+        "caption": "Sectors", "head": [{"text": "Sector", "href": "/by-name/"}],
+        "rows": [[{"text": "Wood", "href": "/sectors/wood/"}]]}),
+    "pager-middle": ("components/pager.html", "pager", {
+        "pager": Pager(2, 3, ("p/", "p/page/2/", "p/page/3/"))}),
+    "pager-single": ("components/pager.html", "pager", {"pager": Pager(1, 1, ("p/",))}),
+    "figures": ("components/figures.html", "figures", {
+        "label": "Headline", "items": [{"label": "Projects", "value": "99"}]}),
+    "breadcrumbs": ("components/breadcrumbs.html", "breadcrumbs", {
+        "items": [{"text": "Projects", "url": "projects/"}, {"text": "p-04-2021-001"}]}),
+    "notice": ("components/notice.html", "notice", {"title": "No projects yet",
+                                                    "text": "Never implemented."}),
+    "licence": ("components/licence.html", "licence", {}),
+    "project-table": ("components/projects.html", "project_table", {
+        "caption": "Projects", "show_establishment": True, "projects": None,
+        "totals": {"projects": 3, "state_support_vnd": 610000000,
+                   "counterpart_vnd": 2050000000}}),
+}
+
+
+@pytest.fixture
+def render(tiny_package):
+    """Render one component macro in a language, with the generator's helpers."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"),
+                             autoescape=True, extensions=["jinja2.ext.i18n"])
+    plugin.prepare_environment(SimpleNamespace(
+        env=env, settings={"SITEURL": "", "THEME_STATIC_DIR": "theme"}, theme=str(THEME)))
+    package, _ = load_package(tiny_package)
+    site = SiteData(package, {})
+
+    def render_example(name: str, lang: str = "en") -> BeautifulSoup:
+        template, macro, params = EXAMPLES[name]
+        if name == "project-table":
+            params = {**params, "projects": site.records("projects")}
+        source = f'{{% from "{template}" import {macro} with context %}}{{{{ {macro}(params) }}}}'
+        html = env.from_string(source).render(lang=lang, site=site, params=params,
+                                              SITENAME="KC")
+        return BeautifulSoup(html, "html.parser")
+
+    return render_example
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_example_renders(render, name, lang):
+    html = render(name, lang)
+    assert html.get_text(strip=True) or name == "pager-single"
+
+
+@pytest.mark.parametrize("name", ["table-numeric", "table-linked", "project-table"])
+def test_tables_have_a_caption_and_scoped_headers(render, name):
+    table = render(name).table
+    assert table.caption.get_text(strip=True)
+    assert all(th.get("scope") in {"col", "row"} for th in table.find_all("th"))
+
+
+def test_numeric_cells_are_marked_for_right_alignment(render):
+    table = render("table-numeric").table
+    assert [td.get_text() for td in table.select("td.kc-num")] == ["1", "2", "3"]
+    assert table.find("th", attrs={"aria-sort": True})["aria-sort"] == "descending"
+
+
+def test_project_table_formats_money_per_language(render):
+    assert "₫610,000,000" in render("project-table", "en").tfoot.get_text()
+    assert "610.000.000\u00a0₫" in render("project-table", "vi").tfoot.get_text()
+
+
+def test_pager_links_neighbours_and_marks_the_current_page(render):
+    nav = render("pager-middle").nav
+    assert nav.find("a", rel="prev")["href"] == "/en/p/"
+    assert nav.find("a", rel="next")["href"] == "/en/p/page/3/"
+    assert nav.find("a", attrs={"aria-current": "page"}).get_text() == "2"
+
+
+def test_breadcrumbs_end_with_the_current_page(render):
+    items = render("breadcrumbs", "vi").find_all("li")
+    assert [li.get_text(strip=True) for li in items] == ["Trang chủ", "Projects", "p-04-2021-001"]
+    assert items[-1].find(attrs={"aria-current": "page"}) is not None
