@@ -118,7 +118,7 @@ def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
 def root(chart: Chart, height: float) -> ET.Element:
     """The <svg> with its accessible name and description."""
     svg = ET.Element("svg", {
-        "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {WIDTH} {number(height)}",
+        "viewBox": f"0 0 {WIDTH} {number(height)}",
         "role": "img", "class": "kc-chart", "font-size": str(FONT), "fill": INK,
         "aria-labelledby": f"{chart.chart_id}-title {chart.chart_id}-desc",
     })
@@ -137,18 +137,25 @@ def legend(svg: ET.Element, chart: Chart, y: float) -> None:
         x += 16 + text_width(series.name) + 20
 
 
-def bar(parent: ET.Element, chart: Chart, index: int, label: str, value: float | None,
+def bar(parent: ET.Element, value: float | None,
         box: tuple[float, float, float, float]) -> None:
-    """One bar with its value in ``data-value`` and a tooltip naming label, series, value."""
-    series = chart.series[index]
-    shown = chart.fmt(value) if present(value) else "–"
-    name = f"{label} · {series.name}: {shown}" if series.name else f"{label}: {shown}"
+    """One bar, its exact value in ``data-value`` (its colour comes from the series group)."""
     x, y, w, h = box
-    rect = sub(parent, "rect", x=number(x), y=number(y), width=number(max(w, 0)),
-               height=number(max(h, 0)), fill=PALETTE[index % len(PALETTE)],
-               data_value=raw(value),
-               data_series=series.name)
-    sub(rect, "title", name)
+    sub(parent, "rect", x=number(x), y=number(y), width=number(max(w, 0)),
+        height=number(max(h, 0)), data_value=raw(value))
+
+
+def series_groups(svg: ET.Element, chart: Chart) -> list[ET.Element]:
+    """One <g> per series carrying its colour and name, so bars need neither."""
+    return [sub(svg, "g", fill=PALETTE[i % len(PALETTE)], data_series=s.name)
+            for i, s in enumerate(chart.series)]
+
+
+def label_text(parent: ET.Element, full: str, short: str, **attrs: str) -> None:
+    """A category label; a shortened one keeps the full text as its tooltip."""
+    text = sub(parent, "text", short, **attrs)
+    if short != full:
+        sub(text, "title", full)
 
 
 def serialise(svg: ET.Element) -> str:
@@ -162,31 +169,29 @@ def horizontal(chart: Chart) -> str:
     count = len(chart.series)
     top_pad = 24 if count > 1 else 4
     band = ROW if count == 1 else count * 14 + 8
+    bar_h = ROW - 8 if count == 1 else 12
     labels = [shorten(label) for label in chart.labels]
     label_w = min(max((text_width(t) for t in labels), default=0) + 8, WIDTH * 0.45)
     values = [chart.fmt(v) for s in chart.series for v in s.values if present(v)]
     value_w = max((text_width(t) for t in values), default=10) + 8
     plot_w = WIDTH - label_w - value_w
     top, _ = scale_top(chart)
-    height = top_pad + band * len(labels) + 4
-    svg = root(chart, height)
+    svg = root(chart, top_pad + band * len(labels) + 4)
     if count > 1:
         legend(svg, chart, 4)
+    names = sub(svg, "g", text_anchor="end")
     for row, (full, short) in enumerate(zip(chart.labels, labels, strict=True)):
-        y0 = top_pad + row * band
-        group = sub(svg, "g")
-        sub(group, "title", full)
-        sub(group, "text", short, x=number(label_w - 8), y=number(y0 + band / 2 + 4),
-            text_anchor="end")
-        for index, series in enumerate(chart.series):
-            value = series.values[row]
+        label_text(names, full, short, x=number(label_w - 8),
+                   y=number(top_pad + row * band + band / 2 + 4))
+    shown = sub(svg, "g")
+    for group, (index, series) in zip(series_groups(svg, chart), enumerate(chart.series),
+                                      strict=True):
+        for row, value in enumerate(series.values):
             length = plot_w * (value / top) if present(value) else 0
-            bar_h = ROW - 8 if count == 1 else 12
-            y = y0 + 4 + index * (bar_h + 2)
-            bar(group, chart, index, full, value, (label_w, y, length, bar_h))
-            shown = chart.fmt(value) if present(value) else "–"
-            sub(group, "text", shown, x=number(label_w + length + 4),
-                y=number(y + bar_h / 2 + 4))
+            y = top_pad + row * band + 4 + index * (bar_h + 2)
+            bar(group, value, (label_w, y, length, bar_h))
+            sub(shown, "text", chart.fmt(value) if present(value) else "–",
+                x=number(label_w + length + 4), y=number(y + bar_h / 2 + 4))
     return serialise(svg)
 
 
@@ -214,29 +219,28 @@ def vertical(chart: Chart) -> str:
     top, step = scale_top(chart)
     tick_texts = [chart.fmt(step * i) for i in range(round(top / step) + 1)]
     left = max(text_width(t) for t in tick_texts) + 10
-    legend_h = 22 if count > 1 else 0
-    top_y = legend_h + (28 if chart.axis_label else 12)
+    top_y = (22 if count > 1 else 0) + (28 if chart.axis_label else 12)
     bottom_y = top_y + 200
-    height = bottom_y + 24
-    svg = root(chart, height)
+    svg = root(chart, bottom_y + 24)
     if count > 1:
         legend(svg, chart, 2)
     axis(svg, chart, left, (top_y, bottom_y))
     slot = (WIDTH - left) / max(len(chart.labels), 1)
     bar_w = slot * 0.8 / count
-    single_values = count == 1 and slot >= 36
+    names = sub(svg, "g", text_anchor="middle")
     for col, label in enumerate(chart.labels):
-        x0 = left + col * slot + slot * 0.1
-        group = sub(svg, "g")
-        for index, series in enumerate(chart.series):
-            value = series.values[col]
+        sub(names, "text", label, x=number(left + col * slot + slot / 2),
+            y=number(bottom_y + 16))
+    shown = sub(svg, "g", text_anchor="middle") if count == 1 and slot >= 36 else None
+    for group, (index, series) in zip(series_groups(svg, chart), enumerate(chart.series),
+                                      strict=True):
+        for col, value in enumerate(series.values):
             h = (bottom_y - top_y) * (value / top) if present(value) else 0
-            bar(group, chart, index, label, value, (x0 + index * bar_w, bottom_y - h, bar_w, h))
-            if single_values:
-                sub(group, "text", chart.fmt(value) if present(value) else "–",
-                    x=number(x0 + bar_w / 2), y=number(bottom_y - h - 4), text_anchor="middle")
-        sub(group, "text", label, x=number(left + col * slot + slot / 2),
-            y=number(bottom_y + 16), text_anchor="middle")
+            x = left + col * slot + slot * 0.1 + index * bar_w
+            bar(group, value, (x, bottom_y - h, bar_w, h))
+            if shown is not None:
+                sub(shown, "text", chart.fmt(value) if present(value) else "–",
+                    x=number(x + bar_w / 2), y=number(bottom_y - h - 4))
     return serialise(svg)
 
 

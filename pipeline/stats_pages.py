@@ -19,7 +19,7 @@ from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
 from pipeline import charts, statistics_doc, stats
-from pipeline.formatting import MISSING, locale
+from pipeline.formatting import MISSING, billions, locale
 from pipeline.pages import Page, SiteData, paginate, plain, register
 from pipeline.statistics_doc import Row, Section
 
@@ -35,6 +35,8 @@ WORDS = {
            "chart_desc": "Biểu đồ cột: {measures}. Số liệu đầy đủ ở bảng ngay sau biểu đồ.",
            "rows_of": "Các dòng dữ liệu tạo ra số liệu", "filter": "Điều kiện lọc",
            "back": "Quay lại bảng", "plans": "Kế hoạch kinh phí", "billion": "tỷ đồng",
+           "table": "Bảng số liệu, liên kết tới từng nhóm đề án",
+           "all": "Tất cả số liệu thống kê",
            "million": "triệu đồng", "no_rows": "Không có dòng dữ liệu nào."},
     "en": {"title": "Statistics", "csv": "Download the figures of this table (CSV)",
            "json": "Download every figure with its definition (statistics.json)",
@@ -43,6 +45,8 @@ WORDS = {
            "chart_desc": "Bar chart: {measures}. The full figures are in the table below it.",
            "rows_of": "The rows behind the figure", "filter": "Filter",
            "back": "Back to the table", "plans": "Funding plans", "billion": "billion VND",
+           "table": "The table, with a link to the projects behind each row",
+           "all": "All statistics",
            "million": "million VND", "no_rows": "No rows."},
 }
 
@@ -170,17 +174,12 @@ def section_view(section: Section, lang: str) -> dict:
 
 
 def headline_items(section: Section, lang: str) -> list[dict]:
-    """The headline cards: each value in full and as the reader says it (tỷ đồng)."""
+    """The headline cards as the home page writes them (``96,8 tỷ đồng``), exact in data-value."""
     row = section.rows[0]
     items = []
     for m in section.measures:
         value = row.values[m.name]
-        if m.unit == "VND":
-            words = WORDS[lang]["billion"]
-            short = format_decimal(value / 1e9, format="#,##0.#", locale=locale(lang))
-            text = f"{short} {words}"
-        else:
-            text = cell_text(value, m.unit, lang)
+        text = billions(value, lang) if m.unit == "VND" else cell_text(value, m.unit, lang)
         label = m.label_vi if lang == "vi" else m.label_en
         items.append({"label": label.removesuffix(" (đồng)").removesuffix(" (VND)"), "text": text,
                       "value": value, "id": f"{section.id}/{row.key}/{m.name}"})
@@ -222,8 +221,10 @@ def totals(records: list[dict]) -> dict:
 
 def back_url(section: Section) -> str:
     """The table a generated list came from (the statistics page or the scope's page)."""
+    if section.id == "headline":
+        return "statistics/#headline"
     if section.scope == "programme":
-        return f"statistics/#{section.id}"
+        return f"statistics/{section.id}/"
     return f"{scope_url(section)}#{section.id}"
 
 
@@ -273,18 +274,26 @@ def shared_files(published: Published) -> Iterator[Page]:
 
 @register("statistics")
 def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
-    """/statistics/, the scoped views for other pages, row lists, CSVs and statistics.json."""
+    """/statistics/ and one page per question, the scoped views for other pages, row lists,
+    CSVs and statistics.json.
+
+    The overview carries the headline figures, every chart and the methodology; each
+    question's table (with row links) is on its own page, so no page outgrows the budget.
+    """
     published = publish(site)
     site.cache.setdefault(VIEWS_KEY, {})[lang] = {
         url: section_view(section, lang) for url, section in published.scoped.items()}
     headline, *rest = published.programme
+    views = [section_view(s, lang) for s in rest]
     yield Page("statistics/", "statistics.html", {
         "words": WORDS[lang], "headline": headline_items(headline, lang),
-        "headline_view": section_view(headline, lang),
-        "sections": [section_view(s, lang) for s in rest],
+        "headline_view": section_view(headline, lang), "sections": views,
         "methodology": methodology(lang), "json_url": JSON_URL,
         "period": published.inputs.period}, "statistics", WORDS[lang]["title"])
+    for view in views:
+        yield Page(f"statistics/{view['id']}/", "statistics_section.html",
+                   {"words": WORDS[lang], "view": view, "json_url": JSON_URL},
+                   "statistics-section", view["title"])
     yield from row_pages(site, published, lang)
     if first_language(site, lang):
         yield from shared_files(published)
-
