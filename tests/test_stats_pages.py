@@ -1,0 +1,220 @@
+"""The statistics pages built from the tiny package: chart, table, CSV and JSON agree.
+
+One build per module, with the site's real settings and theme (the helpers of
+test_site_build); every test reads the same output back with BeautifulSoup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, TINY, write_package
+from test_site_build import write_content
+
+from pipeline import build, stats_pages
+
+MEASURE_OF_CHART = {  # the chart's series, in order, per section (pipeline.statistics_doc)
+    "by-year": ["national", "local"], "by-level": ["state_support_vnd", "counterpart_vnd"],
+    "plan-execution": ["planned_vnd", "approved_vnd", "plan_disbursed_vnd"],
+    "cumulative": ["state_support_vnd", "counterpart_vnd"],
+    "by-unit": ["state_support_vnd"], "by-current-unit": ["state_support_vnd"],
+    "by-content": ["projects"], "by-sector": ["state_support_vnd"], "by-status": ["projects"],
+    "leverage": ["leverage"], "stopped-share": ["share"],
+}
+SCOPE_PAGES = ["districts/049/", "districts/051/", "contents/mhtd/", "sectors/mech/",
+               "establishments/e-04-0001/", "communes/01576-2025/"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The tiny package and content built with the real settings and theme."""
+    root = tmp_path_factory.mktemp("stats-site")
+    data = write_package(root / "data", TINY)
+    content = write_content(root / "content")
+    package, report = build.validate(data, content)
+    assert report.ok, report.to_dict()
+    build.build(package, ROOT / "pelicanconf.py", root / "output", content)
+    return root / "output"
+
+
+def soup(site: Path, address: str) -> BeautifulSoup:
+    path = site / address / "index.html"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="module")
+def document(site) -> dict:
+    return json.loads((site / "data" / "statistics.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def figures(document) -> dict:
+    return {f["id"]: f["value"] for f in document["figures"]}
+
+
+def parse(value: str):
+    """A data-value / CSV cell back to the number it holds ('' is a missing value)."""
+    if value == "":
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() and "." not in value else number
+
+
+def tables(page: BeautifulSoup) -> dict[str, dict]:
+    """Every statistics table on a page: its rows' keys, links and data-values."""
+    found = {}
+    for table in page.select("table.kc-stat__table"):
+        heads = [th.get("title") for th in table.thead.find_all("th")[1:]]
+        rows = [{"key": tr["data-key"], "href": tr.th.a["href"],
+                 "values": [parse(td["data-value"]) for td in tr.find_all("td")]}
+                for tr in table.select("tbody tr, tfoot tr")]
+        found[table["data-section"]] = {"heads": heads, "rows": rows, "table": table}
+    return found
+
+
+def section_of(table) -> BeautifulSoup:
+    return table.find_parent(class_="kc-stat")
+
+
+def table_pages(document: dict, prefix: str) -> list[str]:
+    """The overview (headline table) and one page per programme question."""
+    return [f"{prefix}statistics"] + [f"{prefix}statistics/{s['id']}" for s in
+                                      document["sections"]
+                                      if s["scope"] == "programme" and s["id"] != "headline"]
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_table_csv_and_json_hold_the_same_numbers(site, document, figures, prefix):
+    found = {k: v for address in table_pages(document, prefix)
+             for k, v in tables(soup(site, address)).items()}
+    programme = [s["id"] for s in document["sections"] if s["scope"] == "programme"]
+    assert programme == list(found)
+    for section_id, table in found.items():
+        summary = next(s for s in document["sections"] if s["id"] == section_id)
+        csv_rows = list(csv.DictReader(io.StringIO(
+            (site / summary["csv"].lstrip("/")).read_text(encoding="utf-8"))))
+        assert [r["key"] for r in csv_rows] == [r["key"] for r in table["rows"]]
+        for html_row, csv_row in zip(table["rows"], csv_rows, strict=True):
+            for measure, value in zip(summary["measures"], html_row["values"], strict=True):
+                assert value == parse(csv_row[measure])
+                assert value == figures[f"{section_id}/{html_row['key']}/{measure}"]
+
+
+def chart_values(table: dict, measures: list[str], columns: list[str]) -> list:
+    """What the chart must draw: series by series, the table's non-total rows in order."""
+    body = [r for r in table["rows"] if r["key"] != "total"]
+    return [row["values"][columns.index(m)] for m in measures for row in body]
+
+
+def bar_values(svg) -> list:
+    return [parse(b["data-value"]) for b in svg.find_all("rect", attrs={"data-value": True})]
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_every_chart_draws_its_tables_numbers(site, document, prefix):
+    """On the question pages and on the overview, each chart holds its table's values."""
+    columns = {s["id"]: s["measures"] for s in document["sections"]}
+    overview = soup(site, f"{prefix}statistics")
+    for address in table_pages(document, prefix)[1:]:
+        section_id = address.rsplit("/", 1)[1]
+        table = tables(soup(site, address))[section_id]
+        expected = chart_values(table, MEASURE_OF_CHART[section_id], columns[section_id])
+        assert expected == bar_values(section_of(table["table"]).find("svg"))
+        assert expected == bar_values(overview.find(id=section_id).find("svg"))
+
+
+@pytest.mark.parametrize("address", SCOPE_PAGES)
+def test_every_page_chart_draws_its_tables_numbers(site, document, address):
+    """District, commune, content, sector and establishment pages: their own history."""
+    columns = {s["id"]: s["measures"] for s in document["sections"]}
+    found = tables(soup(site, address))
+    assert len(found) == 1
+    for section_id, table in found.items():
+        assert section_id.endswith("-by-year")
+        expected = chart_values(table, ["state_support_vnd", "counterpart_vnd"],
+                                columns[section_id])
+        assert expected == bar_values(section_of(table["table"]).find("svg"))
+
+
+@pytest.mark.parametrize("address", ["statistics", "en/statistics", "statistics/by-year",
+                                     "en/statistics/by-current-unit", *SCOPE_PAGES])
+def test_charts_are_small_text_without_script(site, address):
+    svgs = soup(site, address).find_all("svg")
+    assert svgs
+    for svg in svgs:
+        assert len(str(svg).encode("utf-8")) < 30_000
+        assert svg.find_all("text")
+        assert svg.find("script") is None
+        assert svg["role"] == "img" and svg.find("title") and svg.find("desc")
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("statistics/by-content", ["Đào tạo nghề", "550.000.000", "Tổng cộng"]),
+    ("en/statistics/by-content", ["Vocational training", "550,000,000", "Total"]),
+    ("statistics/leverage", ["3,73", "4,00"]),
+    ("en/statistics/stopped-share", ["50.0%", "33.3%"]),
+    ("statistics", ["0,6 tỷ đồng", "2 tỷ đồng"]),         # the home page's format
+    ("en/statistics", ["VND 0.6 billion", "VND 2 billion"]),
+])
+def test_figures_are_written_the_readers_way(site, address, expected):
+    text = soup(site, address).main.get_text()
+    assert all(word in text for word in expected)
+
+
+def read_tiny_projects(site: Path) -> list[dict]:
+    with open(site.parent / "data" / "projects.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("address", ["statistics", "en/statistics"])
+def test_headline_equals_an_independent_count(site, address):
+    rows = [r for r in read_tiny_projects(site) if 2012 <= int(r["year"]) <= 2022]
+    expected = {
+        "projects": len(rows),
+        "national": sum(r["level"] == "national" for r in rows),
+        "local": sum(r["level"] == "local" for r in rows),
+        "state_support_vnd": sum(int(r["state_support_vnd"]) for r in rows),
+        "counterpart_vnd": sum(int(r["counterpart_vnd"]) for r in rows),
+        "disbursed_vnd": sum(int(r["disbursed_vnd"]) for r in rows),
+    }
+    cards = soup(site, address).select("dd[data-figure]")
+    shown = {dd["data-figure"].rsplit("/", 1)[1]: parse(dd["data-value"]) for dd in cards}
+    assert expected == shown
+
+
+def test_every_row_link_leads_to_a_page(site, document):
+    for address in table_pages(document, "") + table_pages(document, "en/") + SCOPE_PAGES:
+        for table in tables(soup(site, address)).values():
+            for row in table["rows"]:
+                target = site / row["href"].lstrip("/") / "index.html"
+                assert target.is_file(), (address, row["href"])
+
+
+@pytest.mark.parametrize(("address", "expected_ids"), [
+    ("statistics/by-status/returned", ["p-04-2021-002"]),
+    ("en/statistics/by-level/national", ["p-04-2021-001"]),
+    ("statistics/by-sector/none", ["p-04-2021-002"]),
+    ("statistics/headline/2012-2022", ["p-04-2019-001", "p-04-2021-001", "p-04-2021-002"]),
+])
+def test_generated_row_lists_hold_exactly_the_filtered_projects(site, address, expected_ids):
+    ids = [span.get_text() for span in soup(site, address).select("main tbody .kc-id")]
+    assert expected_ids == ids
+
+
+def test_methodology_is_on_the_page_in_both_languages(site):
+    for address, lang in (("statistics", "vi"), ("en/statistics", "en")):
+        section = soup(site, address).find(id="methodology")
+        headings = [h.get_text() for h in section.find_all("h3")]
+        assert headings == [p["heading"] for p in stats_pages.methodology(lang)]
+
+
+def test_statistics_json_is_published_once(site, document):
+    assert (site / "data" / "statistics.json").is_file()
+    assert not (site / "en" / "data" / "statistics.json").exists()
+    assert document["headline_period"] == {"start": 2012, "end": 2022}
+
