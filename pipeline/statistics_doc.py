@@ -376,10 +376,14 @@ def current_unit_section(inputs: Inputs) -> Section:
     found = inputs.projects["current_unit_id"].dropna().astype(str).unique()
     table = (stats.by_current_unit(inputs.projects, sorted(found))
              .pipe(stats.with_total, "current_unit_id"))
+    p = inputs.projects
+    with_page = set(p.loc[p["establishment_id"].notna(), "current_unit_id"].dropna()) | \
+        set(p["unit_id"].dropna())  # the site's commune pages (pipeline.core_pages)
+    natural = linked(lambda k: f"communes/{k}/", "by-current-unit")
     rows = make_rows(table, "current_unit_id", MONEY_MEASURES,
                      labeller(inputs.labels["unit"], NONE_LABELS["unit"]),
                      keyed("current_unit_id"),
-                     linked(lambda k: f"communes/{k}/", "by-current-unit"))
+                     lambda k: natural(k) if k in with_page else listing("by-current-unit")(k))
     return Section("by-current-unit", "Theo xã, phường hiện nay", "By today's commune or ward",
                    "Xã, phường", "Commune or ward", "projects", measures_of(*MONEY_MEASURES),
                    tuple(rows), Chart(("state_support_vnd",)))

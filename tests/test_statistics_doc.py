@@ -199,3 +199,24 @@ def test_methodology_is_told_in_both_languages():
 def test_headline_period_is_recorded(document):
     assert document["headline_period"] == {"start": stats.HEADLINE_PERIOD[0],
                                            "end": stats.HEADLINE_PERIOD[1]}
+
+
+def test_a_commune_without_its_own_page_links_to_a_generated_list(make_package):
+    """A district merged whole into a commune nobody records: the row still leads somewhere."""
+
+    def edit(rows):
+        district = dict(rows["admin-units"][3], unit_id="052", code="052",
+                        name_vi="Huyện Nguyên Bình", name_en="Nguyên Bình District")
+        commune = dict(rows["admin-units"][4], unit_id="01999-2025", code="01999",
+                       name_vi="Xã Mới", name_en="Mới Commune")
+        rows["admin-units"] += [district, commune]
+        rows["unit-crosswalk"].append(dict(rows["unit-crosswalk"][0], from_unit_id="052",
+                                           to_unit_id="01999-2025"))
+        rows["projects"].append(dict(rows["projects"][2], project_id="p-04-2020-001",
+                                     year="2020", unit_id="052"))
+
+    package, _ = load_package(make_package(edit))
+    section = statistics_doc.current_unit_section(statistics_doc.prepare(package))
+    urls = {row.key: row.url for row in section.rows}
+    assert urls["01999-2025"] == "statistics/by-current-unit/01999-2025/"
+    assert urls["01654-2025"] == "communes/01654-2025/"
