@@ -185,7 +185,7 @@ def common(site: SiteData, name: str | None, lang: str) -> dict:
         "description": catalog.description_in(
             (site.package.resource(name) if name else site.package.descriptor)
             .get("description", ""), lang),
-        "feed_url": FEED_URL,
+        "feed_url": FEED_URL if manifests(site) else None,
     }
 
 

@@ -19,6 +19,7 @@ from test_release import edit_second
 from test_site_build import write_content
 
 from pipeline import build, release
+from pipeline.checks import broken_links
 from pipeline.dataset_pages import TEXT, change_summary, constraint_text
 
 EPOCH = "1795780800"  # 2026-11-27, the build date the citation shows
@@ -284,3 +285,7 @@ def test_constraint_text(spec, lang, expected):
 ])
 def test_change_summary(summary, expected):
     assert expected == change_summary(summary, TEXT["en"])
+
+
+def test_every_link_of_the_dataset_and_release_pages_resolves(site):
+    assert not broken_links(site)
