@@ -1,0 +1,190 @@
+"""The search page of each language and the search filters every indexed page carries.
+
+Search itself runs in the reader's browser (Pagefind, indexed by ``pipeline/search.py`` after
+the site is written). This module gives it two things through the page registry:
+
+* ``/search/`` and ``/en/search/`` (template ``search.html``): a form that works as a plain
+  GET form, an explanation and the browse lists for readers without JavaScript, and the
+  labels the enhancement script (``theme/static/js/search.js``) shows;
+* ``Facets``, kept in ``site.cache["search-facets"]``, which the component
+  ``components/search_meta.html`` asks for a page's filters: kind of page, district, activity
+  content and sector, in the page's language. Pagefind reads them from
+  ``data-pagefind-filter`` attributes.
+
+Interface labels live in ``TEXT`` (both languages) rather than the shared gettext catalogue,
+so this module and its templates change without touching the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from pipeline.pages import Page, SiteData, register
+
+FILTERS = ("kind", "district", "content", "sector")
+FACETS_KEY = "search-facets"
+
+KINDS = {
+    "vi": {"establishment": "Cơ sở", "project": "Đề án", "story": "Câu chuyện",
+           "dataset": "Bộ dữ liệu"},
+    "en": {"establishment": "Establishment", "project": "Project", "story": "Story",
+           "dataset": "Dataset"},
+}
+
+TEXT = {
+    "vi": {
+        "title": "Tìm kiếm",
+        "intro": "Tìm cơ sở, đề án, câu chuyện và dữ liệu theo tên, sản phẩm hay địa danh. "
+                 "Có thể gõ có dấu hoặc không dấu: “hat de Trung Khanh” cũng tìm ra "
+                 "“hạt dẻ Trùng Khánh”.",
+        "label": "Từ khóa", "submit": "Tìm", "filters": "Lọc kết quả", "any": "Tất cả",
+        "kind": "Loại trang", "district": "Huyện", "content": "Nội dung hoạt động",
+        "sector": "Ngành",
+        "no_script": "Ô tìm kiếm cần JavaScript, chạy ngay trong trình duyệt, không gửi "
+                     "từ khóa đi đâu. Nếu trình duyệt của bạn tắt JavaScript, hãy dùng các "
+                     "danh sách dưới đây.",
+        "browse": "Xem theo danh sách",
+        "loading": "Đang tải chỉ mục tìm kiếm…",
+        "unavailable": "Không tải được chỉ mục tìm kiếm. Hãy dùng các danh sách dưới đây.",
+        "none": "Không tìm thấy kết quả cho “{query}”.",
+        "count": "{count} kết quả cho “{query}”.",
+        "more": "Xem thêm kết quả",
+    },
+    "en": {
+        "title": "Search",
+        "intro": "Find establishments, projects, stories and data by name, product or place. "
+                 "Vietnamese words may be typed with or without diacritics: “hat de Trung "
+                 "Khanh” finds “hạt dẻ Trùng Khánh”.",
+        "label": "Search words", "submit": "Search", "filters": "Narrow the results",
+        "any": "Any", "kind": "Kind of page", "district": "District",
+        "content": "Activity content", "sector": "Sector",
+        "no_script": "The search box needs JavaScript; it runs in your browser and sends "
+                     "your words nowhere. If JavaScript is off, use the lists below.",
+        "browse": "Browse the lists",
+        "loading": "Loading the search index…",
+        "unavailable": "The search index could not be loaded. Please use the lists below.",
+        "none": "No results for “{query}”.",
+        "count": "{count} results for “{query}”.",
+        "more": "Show more results",
+    },
+}
+
+BROWSE = {
+    "vi": [("establishments/", "Cơ sở được hỗ trợ"), ("projects/", "Đề án khuyến công"),
+           ("stories/", "Câu chuyện thành công"), ("districts/", "Huyện"),
+           ("communes/", "Xã, phường"), ("contents/", "Nội dung hoạt động"),
+           ("sectors/", "Ngành"), ("years/", "Năm"), ("statistics/", "Thống kê"),
+           ("datasets/", "Dữ liệu mở")],
+    "en": [("establishments/", "Supported establishments"),
+           ("projects/", "Industrial-promotion projects"), ("stories/", "Success stories"),
+           ("districts/", "Districts"), ("communes/", "Communes"),
+           ("contents/", "Activity contents"), ("sectors/", "Sectors"), ("years/", "Years"),
+           ("statistics/", "Statistics"), ("datasets/", "Open data")],
+}
+
+
+def name_in(row: dict | None, lang: str) -> str | None:
+    """A row's ``name_<lang>`` (Vietnamese when missing); None for a missing row."""
+    if row is None:
+        return None
+    return row.get(f"name_{lang}") or row.get("name_vi") or row.get("name")
+
+
+class Facets:
+    """Each page's search filters, computed from the data once per build.
+
+    Values are the names readers see (``Huyện Trùng Khánh``, ``Trung Khanh District``), so
+    the search page can list them without a lookup table.
+    """
+
+    def __init__(self, site: SiteData) -> None:
+        self.site = site
+        self.units = site.index("admin-units", "unit_id")
+        self.establishments = site.index("establishments", "establishment_id")
+        self.projects = site.index("projects", "project_id")
+        self.by_establishment: dict[str, list[dict]] = defaultdict(list)
+        for row in site.records("projects"):
+            self.by_establishment[row["establishment_id"]].append(row)
+
+    def filters(self, kind: str, owner: str | None, lang: str) -> list[tuple[str, str]]:
+        """(filter, value) pairs of one page, sorted and without duplicates."""
+        pairs: set[tuple[str, str]] = set()
+        if kind in KINDS[lang]:
+            pairs.add(("kind", KINDS[lang][kind]))
+        if kind == "project":
+            pairs |= self.project_pairs(self.projects.get(owner), lang)
+        elif kind == "establishment":
+            pairs |= self.establishment_pairs(owner, lang)
+        elif kind == "story":
+            pairs |= self.establishment_pairs(self.story_establishment(owner), lang)
+        return sorted(pairs)
+
+    def story_establishment(self, slug: str | None) -> str | None:
+        return next((s.establishment_id for s in self.site.stories if s.slug == slug), None)
+
+    def establishment_pairs(self, ident: str | None, lang: str) -> set[tuple[str, str]]:
+        """Its sector, where it is today, and every project's district and content."""
+        e = self.establishments.get(ident)
+        if e is None:
+            return set()
+        pairs = {("district", d) for d in self.districts_of(e["commune_id"], lang)}
+        pairs |= self.sector_pairs(e, lang)
+        for project in self.by_establishment.get(ident, []):
+            pairs |= self.project_pairs(project, lang)
+        return pairs
+
+    def project_pairs(self, p: dict | None, lang: str) -> set[tuple[str, str]]:
+        """The district of its place in the plan year, its content, its establishment's sector."""
+        if p is None:
+            return set()
+        pairs = {("district", d) for d in self.districts_of(p["unit_id"], lang)}
+        content = self.site.index("content-types", "code").get(p["content_type"])
+        if content is not None:
+            pairs.add(("content", name_in(content, lang)))
+        pairs |= self.sector_pairs(self.establishments.get(p["establishment_id"]), lang)
+        return pairs
+
+    def sector_pairs(self, e: dict | None, lang: str) -> set[tuple[str, str]]:
+        if e is None:
+            return set()
+        sector = self.site.index("sectors", "code").get(e["sector"])
+        return {("sector", name_in(sector, lang))} if sector else set()
+
+    def districts_of(self, unit_id: str | None, lang: str) -> list[str]:
+        """The district a unit lies in: its parent chain, or (for units formed after the
+        districts were abolished in 2025) the districts of the units it was formed from."""
+        found = self.district_ids(unit_id, set())
+        return sorted(name_in(self.units[d], lang) for d in found)
+
+    def district_ids(self, unit_id: str | None, seen: set[str]) -> set[str]:
+        if unit_id is None or unit_id in seen or unit_id not in self.units:
+            return set()
+        seen.add(unit_id)
+        unit = self.units[unit_id]
+        if unit["level"] == "district":
+            return {unit_id}
+        if unit["level"] == "province":
+            return set()
+        parent = self.district_ids(unit.get("parent_id"), seen)
+        if parent:
+            return parent
+        return set().union(*(self.district_ids(r["from_unit_id"], seen)
+                             for r in self.site.records("unit-crosswalk")
+                             if r["to_unit_id"] == unit_id))
+
+
+def facets(site: SiteData) -> Facets:
+    """The build's ``Facets``, created once and kept where templates find it."""
+    return site.memo(FACETS_KEY, lambda: Facets(site))
+
+
+@register("search")
+def search_pages(site: SiteData, lang: str) -> Iterator[Page]:
+    """``/search/`` in this language; also makes the filters available to every template."""
+    facets(site)
+    text = TEXT[lang]
+    yield Page("search/", "search.html", {
+        "search_text": text, "filter_names": FILTERS,
+        "browse": [(url, label) for url, label in BROWSE[lang]],
+    }, "search", text["title"])
