@@ -30,7 +30,7 @@ SETTINGS: dict[str, Setting] = {
         "bytes, sha256, media_type), set by the build for the dataset pages."),
     "KC_PAGE_MODULES": Setting(
         ["pipeline.core_pages", "pipeline.stats_pages", "pipeline.dataset_pages",
-         "pipeline.image_pages"],
+         "pipeline.image_pages", "pipeline.search_pages"],
         "Modules imported before building so that their @register builders run; a module "
         "that does not exist is skipped."),
     "KC_LANGUAGES": Setting(
@@ -43,7 +43,7 @@ SETTINGS: dict[str, Setting] = {
         [["", N_("Home")], ["establishments/", N_("Establishments")],
          ["projects/", N_("Projects")], ["stories/", N_("Stories")],
          ["statistics/", N_("Statistics")], ["datasets/", N_("Open data")],
-         ["about/", N_("About")]],
+         ["about/", N_("About")], ["search/", N_("Search")]],
         "Main navigation as [address, English label]; an entry whose page is not built is "
         "left out, so the menu never links to a missing page."),
     "KC_SITE_NAME": Setting(
