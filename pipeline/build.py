@@ -82,6 +82,7 @@ def build(package: Package, settings_file: Path, output: Path,
     try:
         downloads = export(package, work)
         run_pelican(settings_file, work, package, content, downloads)
+        finish_site(settings_file, work)
         check_privacy(package, work)
         replace(output, work)
     except BaseException:
@@ -101,6 +102,21 @@ def export(package: Package, out_dir: Path) -> list[dict]:
             "version", "0.0.0")), created=created_date())
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
+
+
+def finish_site(settings_file: Path, out_dir: Path) -> None:
+    """What needs every page written (issue 7): sitemap.xml, robots.txt, the search index."""
+    from pelican.settings import read_settings
+
+    from pipeline import search, seo
+    from pipeline.site_settings import with_defaults
+
+    settings = with_defaults(read_settings(str(settings_file)))
+    seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"])
+    try:
+        search.index_site(out_dir)
+    except search.SearchIndexError as exc:
+        raise BuildFailed(str(exc)) from exc
 
 
 def check_privacy(package: Package, out_dir: Path) -> None:
