@@ -33,6 +33,7 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 CURRENCY = r"(?:đồng|dong|vnđ|vnd|₫|đ)"
 FIRST_SERIAL_DATE = dt.date(1950, 1, 1)  # a number below this in a date column is no date
 LAST_SERIAL_DATE = dt.date(2100, 12, 31)
+REPEATS_ROW = frozenset({"unique-error", "primary-key"})  # their messages name another row
 TRUE_WORDS = frozenset({"true", "có", "co", "yes", "y", "x", "1", "đúng", "dung", "✓", "✔"})
 FALSE_WORDS = frozenset({"false", "không", "khong", "no", "n", "0", "sai"})
 
@@ -355,14 +356,22 @@ class Sheet:
             return name
         return ", ".join(f"{letter} ({header})" for letter, header in parts)
 
-    def locate(self, problem: Problem) -> Problem:
-        """A problem found in the CSV (row counted with the header as 1) placed in the sheet."""
-        row = problem.row
+    def sheet_row(self, row: int | None) -> int | None:
+        """The sheet row of a CSV row (header = 1), blank sheet rows counted."""
         if row is not None and 2 <= row < len(self.rows) + 2:
-            row = self.rows[row - 2]
-        elif row == 1:
-            row = self.header_row
-        return replace(problem, file=self.file, row=row, field=self.column(problem.field))
+            return self.rows[row - 2]
+        return self.header_row if row == 1 else row
+
+    def locate(self, problem: Problem) -> Problem:
+        """A problem found in the CSV placed in the sheet: file, row, column and the row a
+        duplicate repeats (named in the message)."""
+        vi, en = problem.message_vi, problem.message_en
+        if problem.type in REPEATS_ROW:
+            def moved(match: re.Match) -> str:
+                return f"{match[1]} {self.sheet_row(int(match[2]))}"
+            vi, en = (re.sub(r"(dòng|row) (\d+)", moved, text) for text in (vi, en))
+        return replace(problem, file=self.file, row=self.sheet_row(problem.row),
+                       field=self.column(problem.field), message_vi=vi, message_en=en)
 
 
 def sheet_problem(sheet: Sheet, issue: Issue, row: int, column: str | None,

@@ -288,6 +288,16 @@ def test_messy_workbooks(tiny_package: Path, book, tmp_path: Path, edit, expecte
         assert (expected.sheet, expected.row, expected.column, expected.type) in found
 
 
+def test_duplicate_names_the_sheet_row_it_repeats(tiny_package: Path, book, tmp_path: Path):
+    """Blank rows are skipped in the CSV but counted in the sheet, also inside messages."""
+    blank_rows(book)
+    book["projects"][5][0] = P2  # sheet row 6 repeats sheet row 5
+    result = import_workbook(write_book(tmp_path / "b.xlsx", book), tiny_package)
+    found = [(p.row, p.message_en) for p in result.report.errors if p.type == "primary-key"]
+    expected = [(6, "The row's key (primary key) repeats row 5.")]
+    assert expected == found
+
+
 def test_imported_rows_are_canonical_csv(tiny_package: Path, book, tmp_path: Path):
     """Everything but the edited cell is byte-identical to what the loader wrote."""
     original = (tiny_package / "projects.csv").read_text(encoding="utf-8")
