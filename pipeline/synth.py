@@ -60,20 +60,20 @@ def pick(rng: np.random.Generator, options, size: int, p=None) -> np.ndarray:
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=size, p=p)]
 
 
-def draw_sizes(rng: np.random.Generator, scale: float) -> Draws:
+def draw_sizes(rng: np.random.Generator, scale: float, provinces: int) -> Draws:
     """How many establishments each province has and how many projects each province-year.
 
     Provinces differ about fourfold in activity; 2020 (the pandemic) and 2025 (the reform)
     were thin years. Every province keeps at least one establishment.
     """
-    weights = rng.gamma(3.0, 1.0, len(PROVINCES))
+    weights = rng.gamma(3.0, 1.0, provinces)
     weights /= weights.sum()
-    n_est = max(len(PROVINCES), round(scale * SCALE1_ESTABLISHMENTS))
-    establishments = 1 + rng.multinomial(n_est - len(PROVINCES), weights)
+    n_est = max(provinces, round(scale * SCALE1_ESTABLISHMENTS))
+    establishments = 1 + rng.multinomial(n_est - provinces, weights)
     years = np.where(YEARS == 2020, 0.75, np.where(YEARS == 2025, 0.6, 1.0))
     cells = np.outer(weights, years / years.sum()).ravel()
     projects = rng.multinomial(round(scale * SCALE1_PROJECTS), cells / cells.sum())
-    projects = projects.reshape(len(PROVINCES), len(YEARS))
+    projects = projects.reshape(provinces, len(YEARS))
     if establishments.max() > MAX_ESTABLISHMENTS_PER_PROVINCE or \
             projects.max() > MAX_PROJECTS_PER_PROVINCE_YEAR:
         raise SynthError(f"scale {scale} needs more than {MAX_PROJECTS_PER_PROVINCE_YEAR} "
@@ -91,7 +91,7 @@ def sequence(counts: np.ndarray) -> np.ndarray:
 def pool_choice(rng: np.random.Generator, geo: Geography, province: np.ndarray,
                 period: np.ndarray) -> np.ndarray:
     """One unit valid in the row's period of the row's province, for every row at once."""
-    keys = [(p, k) for p in range(len(PROVINCES)) for k in range(len(PERIODS))]
+    keys = [(p, k) for p in range(len(geo.provinces)) for k in range(len(PERIODS))]
     flat = np.asarray([u for k in keys for u in geo.pools[k]], dtype=object)
     lengths = np.asarray([len(geo.pools[k]) for k in keys])
     offsets = np.cumsum(lengths) - lengths
@@ -128,10 +128,11 @@ def employees(rng: np.random.Generator, forms: np.ndarray) -> np.ndarray:
     return counts
 
 
-def coordinates(rng: np.random.Generator, province: np.ndarray) -> tuple[list, list]:
+def coordinates(rng: np.random.Generator, geo: Geography,
+                province: np.ndarray) -> tuple[list, list]:
     """Near the province's centre for two establishments in three; unknown otherwise."""
-    lat0 = np.asarray([p.lat for p in PROVINCES])[province]
-    lon0 = np.asarray([p.lon for p in PROVINCES])[province]
+    lat0 = np.asarray([p.lat for p in geo.provinces])[province]
+    lon0 = np.asarray([p.lon for p in geo.provinces])[province]
     lat = np.clip(lat0 + rng.normal(0, 0.2, len(province)), 8.6, 23.3)
     lon = np.clip(lon0 + rng.normal(0, 0.2, len(province)), 102.2, 109.4)
     known = rng.random(len(province)) < 0.65
@@ -159,13 +160,13 @@ def build_establishments(rng: np.random.Generator, geo: Geography,
     """One row per establishment, provinces in code order, ids numbered within a province."""
     counts = draws.establishments
     n = int(counts.sum())
-    province = np.repeat(np.arange(len(PROVINCES)), counts)
-    codes = np.asarray([p.code for p in PROVINCES], dtype=object)[province]
+    province = np.repeat(np.arange(len(geo.provinces)), counts)
+    codes = np.asarray([p.code for p in geo.provinces], dtype=object)[province]
     forms = pick(rng, LEGAL_FORMS, n, p=[0.25, 0.3, 0.1, 0.35])
     product = rng.integers(len(PRODUCTS), size=n)
     commune = pool_choice(rng, geo, province, np.full(n, 2))
     places = np.asarray([geo.commune_names[c] for c in commune], dtype=object)
-    lat, lon = coordinates(rng, province)
+    lat, lon = coordinates(rng, geo, province)
     household = forms == "household"
     owners = person_names(rng, n)
     phones = [f"09{v:08d}" for v in rng.integers(0, 10**8, n)]
@@ -315,9 +316,10 @@ def project_texts(rng: np.random.Generator, activity, status, year, product_vi,
             "outputs_vi": [o[0] for o in output], "outputs_en": [o[1] for o in output]}
 
 
-def implementing_units(rng: np.random.Generator, province: np.ndarray) -> np.ndarray:
+def implementing_units(rng: np.random.Generator, geo: Geography,
+                       province: np.ndarray) -> np.ndarray:
     """The provincial promotion centre runs most projects, the department the rest."""
-    names = np.asarray([p.name for p in PROVINCES], dtype=object)[province]
+    names = np.asarray([p.name for p in geo.provinces], dtype=object)[province]
     centre = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp " + names
     return np.where(rng.random(len(province)) < 0.92, centre, "Sở Công Thương " + names)
 
@@ -345,7 +347,7 @@ def build_projects(rng: np.random.Generator, geo: Geography, draws: Draws,
     cell = np.repeat(np.arange(counts.size), counts)
     province, year = cell // len(YEARS), YEARS[cell % len(YEARS)]
     n = len(cell)
-    codes = np.asarray([p.code for p in PROVINCES], dtype=object)[province]
+    codes = np.asarray([p.code for p in geo.provinces], dtype=object)[province]
     level = np.where(rng.random(n) < 0.4, "national", "local").astype(object)
     activity, content = draw_activities(rng, n)
     est = beneficiaries(rng, activity, province, draws.establishments)
@@ -367,7 +369,7 @@ def build_projects(rng: np.random.Generator, geo: Geography, draws: Draws,
         "establishment_id": np.where(est >= 0, establishments["establishment_id"]
                                      .to_numpy()[np.maximum(est, 0)], ""),
         "unit_id": pool_choice(rng, geo, province, period_of(year)),
-        "implementing_unit": implementing_units(rng, province),
+        "implementing_unit": implementing_units(rng, geo, province),
         "state_support_vnd": support * MILLION,
         "counterpart_vnd": counterpart_millions(rng, activity, year, support) * MILLION,
         "disbursed_vnd": disbursed(rng, status, support) * MILLION,
@@ -414,14 +416,19 @@ class Synthetic:
     faults: list[dict]
 
 
-def synthesize(scale: float, seed: int = 2025, faults: int = 0) -> Synthetic:
-    """Every generated resource of the package, deterministic for (scale, seed, faults)."""
+def synthesize(scale: float, seed: int = 2025, faults: int = 0,
+               provinces: int | None = None) -> Synthetic:
+    """Every generated resource of the package, deterministic for its arguments.
+
+    ``provinces`` keeps only the first N provinces (small, fast packages for tests); the
+    projects and establishments of the scale are then spread over those.
+    """
     from pipeline.synth_faults import plant_plan_faults, plant_row_faults
 
     rng = np.random.default_rng(seed)
-    geo = build_geography(rng)
+    geo = build_geography(rng, PROVINCES[:provinces])
     units, crosswalk = geo.frames()
-    draws = draw_sizes(rng, scale)
+    draws = draw_sizes(rng, scale, len(geo.provinces))
     establishments = build_establishments(rng, geo, draws)
     projects = build_projects(rng, geo, draws, establishments)
     establishments["showcase"] = showcases(rng, establishments, projects)
@@ -451,9 +458,10 @@ def write_package(out: Path, synthetic: Synthetic) -> None:
         manifest.unlink()
 
 
-def write_synthetic(out: Path, scale: float, seed: int = 2025, faults: int = 0) -> Synthetic:
+def write_synthetic(out: Path, scale: float, seed: int = 2025, faults: int = 0,
+                    provinces: int | None = None) -> Synthetic:
     """Generate and write in one call (what the CLI and the benchmark use)."""
-    synthetic = synthesize(scale, seed, faults)
+    synthetic = synthesize(scale, seed, faults, provinces)
     write_package(Path(out), synthetic)
     return synthetic
 
@@ -465,11 +473,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=2025, help="random seed (default 2025)")
     parser.add_argument("--faults", type=int, default=0,
                         help="plant this many known errors; listed in planted-faults.json")
+    parser.add_argument("--provinces", type=int, default=None,
+                        help="keep only the first N of the 34 provinces (small test packages)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        synthetic = write_synthetic(args.out, args.scale, args.seed, args.faults)
+        synthetic = write_synthetic(args.out, args.scale, args.seed, args.faults,
+                                    args.provinces)
     except SynthError as exc:
         print(f"synth: {exc}")
         return 2

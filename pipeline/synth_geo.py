@@ -38,6 +38,7 @@ def period_of(years: np.ndarray) -> np.ndarray:
 class Geography:
     """Unit and crosswalk rows, and per province the unit ids valid in each period."""
 
+    provinces: tuple[Province, ...] = PROVINCES
     units: list[dict] = field(default_factory=list)
     crosswalk: list[dict] = field(default_factory=list)
     pools: dict[tuple[int, int], list[str]] = field(default_factory=dict)
@@ -160,10 +161,11 @@ def valid_in(geo: Geography, ids: list[str], day: str) -> list[str]:
             <= (rows[i]["valid_to"] or "9")]
 
 
-def build_geography(rng: np.random.Generator) -> Geography:
+def build_geography(rng: np.random.Generator,
+                    provinces: tuple[Province, ...] = PROVINCES) -> Geography:
     """Every province with its former provinces, districts and 2025 communes."""
-    geo = Geography()
-    for index, province in enumerate(PROVINCES):
+    geo = Geography(provinces=provinces)
+    for index, province in enumerate(provinces):
         add_province(geo, province)
         parts = ((province.code, province.name), *province.absorbed)
         districts: list[str] = []

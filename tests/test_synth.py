@@ -129,13 +129,24 @@ def test_fault_manifest_is_written(faulty):
     assert [f["row"] for f in planted] == manifest["row"].tolist()
 
 
+@pytest.mark.parametrize("provinces", [1, 2, 5])
+def test_first_provinces_only(tmp_path: Path, provinces: int):
+    """A package of a few provinces stays valid (quick benchmark and test packages)."""
+    write_synthetic(tmp_path / "data", 0.002, seed=9, provinces=provinces)
+    package, report = validate_package(tmp_path / "data")
+    expected = sorted(p.code for p in PROVINCES[:provinces])
+    assert (expected, []) == (sorted(package["projects"]["province_code"].unique()),
+                              report.errors)
+
+
 def test_scale_beyond_the_id_patterns_is_refused():
     with pytest.raises(SynthError):
         synthesize(30, seed=1)
 
 
 def test_command_writes_the_package(tmp_path: Path, capsys):
-    args = type("Args", (), dict(out=tmp_path / "pkg", scale=0.002, seed=5, faults=0))
+    args = type("Args", (), dict(out=tmp_path / "pkg", scale=0.002, seed=5, faults=0,
+                                 provinces=None))
     assert run(args) == 0
     assert "projects 100" in capsys.readouterr().out
     assert (tmp_path / "pkg" / "datapackage.yaml").is_file()

@@ -1,0 +1,490 @@
+"""`python -m pipeline bench` (`make bench`): our publish against Frictionless, Pelican, Jinja2.
+
+On a synthetic national package (`pipeline/synth.py`) it measures, in one run on the same data,
+each stage of our publish (load, validate, statistics, export, pages, the post-build checks,
+search when it exists) and three references: upstream Frictionless validating the package
+(its Python API, ``limit_errors`` raised so it checks every row), plain Pelican rendering the
+same number of pages from generated Markdown with its built-in ``simple`` theme and
+``PLUGINS = []``, and a bare Jinja2 loop writing the same pages (our practical limit).
+
+Every measurement runs in a fresh child process (``python -c``), so one does not warm the
+caches of the next and each reports its own peak memory. The run is repeated (``--repeat``)
+and medians are reported; ratios are taken within each run and then their median, because
+these machines are noisy. Results go to ``bench/results.json``; ``bench/README.md`` explains
+every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = "import sys; from pipeline.bench import child_main; child_main(sys.argv[1:])"
+TARGETS = {  # ratio -> (target, True when the ratio must be at least the target)
+    "validate_vs_frictionless": (10.0, True),
+    "pages_vs_pelican": (3.0, True),
+    "pages_vs_jinja": (0.5, True),
+    "incremental_vs_full": (0.10, False),
+    "peak_rss_mb": (2048.0, False),
+}
+STAGE_NAMES = {"export": "export", "run_pelican": "pages", "check_privacy": "privacy",
+               "replace": "replace"}
+
+
+class BenchError(Exception):
+    """A measurement's child process failed; the message carries its stderr."""
+
+
+# --- the parent: prepare data, run children, summarise -------------------------------------
+
+
+def prepare(work: Path, scale: float, seed: int, provinces: int | None) -> dict[str, Any]:
+    """The synthetic package, and a copy with one project's title changed (for a republish)."""
+    from pipeline.synth import synthesize, write_package
+
+    started = time.perf_counter()
+    synthetic = synthesize(scale, seed, provinces=provinces)
+    generated = time.perf_counter() - started
+    write_package(work / "data", synthetic)
+    projects = synthetic.frames["projects"]
+    projects.at[0, "title_vi"] = projects.at[0, "title_vi"] + " (đã sửa)"
+    write_package(work / "data-changed", synthetic)
+    (work / "content" / "stories").mkdir(parents=True, exist_ok=True)
+    (work / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    return {"synth_s": generated,
+            "rows": sum(len(f) for f in synthetic.frames.values()) + code_list_rows(work)}
+
+
+def code_list_rows(work: Path) -> int:
+    """Rows of the resources copied from data/ (content types, sectors), counted by the loader."""
+    from pipeline.load import load_package
+
+    package, _ = load_package(work / "data")
+    return sum(len(package.frames[name]) for name in ("content-types", "sectors")
+               if name in package.frames)
+
+
+def in_child(task: str, **kwargs: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return what it reported."""
+    with tempfile.TemporaryDirectory(prefix="kc-bench-child-") as tmp:
+        result = Path(tmp) / "result.json"
+        command = [sys.executable, "-c", CHILD, task, json.dumps(kwargs), str(result)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not result.exists():
+            raise BenchError(f"{task} failed (exit {done.returncode}): {done.stderr[-3000:]}")
+        return json.loads(result.read_text(encoding="utf-8"))
+
+
+def one_run(work: Path, rows: int, settings: Path) -> dict[str, Any]:
+    """Every measurement once, on the same data, and the ratios within this run."""
+    paths = {"data": str(work / "data"), "changed": str(work / "data-changed"),
+             "content": str(work / "content"), "out": str(work / "output"),
+             "settings": str(settings)}
+    publish = in_child("publish", **paths)
+    pages = publish.get("pages") or estimated_pages(work)
+    run = {"publish": publish,
+           "frictionless": in_child("frictionless", data=paths["data"]),
+           "pelican": in_child("pelican", data=paths["data"], pages=pages,
+                               work=str(work / "pelican")),
+           "jinja": in_child("jinja", data=paths["data"], pages=pages,
+                             work=str(work / "jinja"))}
+    run["metrics"] = metrics(run, rows, pages)
+    return run
+
+
+def estimated_pages(work: Path) -> int:
+    """Without our site build: one page per project and establishment, in two languages."""
+    from pipeline.load import load_package
+
+    package, _ = load_package(work / "data")
+    return 2 * (len(package.frames["projects"]) + len(package.frames["establishments"]))
+
+
+def rate(count: float, seconds: float | None) -> float | None:
+    return count / seconds if seconds else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
+    """The headline numbers of one run (None where a stage does not exist yet)."""
+    publish, stages = run["publish"], run["publish"]["stages"]
+    found = {
+        "rows": rows, "pages": pages,
+        "validate_rows_per_s": rate(rows, stages.get("validate")),
+        "fastcheck_rows_per_s": rate(rows, stages.get("validate_fast")),
+        "frictionless_rows_per_s": rate(rows, run["frictionless"]["seconds"]),
+        "pages_per_s": rate(publish.get("pages") or 0, stages.get("pages")) or None,
+        "pelican_pages_per_s": rate(run["pelican"]["pages"], run["pelican"]["seconds"]),
+        "jinja_pages_per_s": rate(run["jinja"]["pages"], run["jinja"]["seconds"]),
+        "full_s": publish.get("full_s"), "incremental_s": publish.get("incremental_s"),
+        "peak_rss_mb": publish["peak_rss_mb"],
+    }
+    found.update({
+        "validate_vs_frictionless": ratio(found["validate_rows_per_s"],
+                                          found["frictionless_rows_per_s"]),
+        "fastcheck_vs_frictionless": ratio(found["fastcheck_rows_per_s"],
+                                           found["frictionless_rows_per_s"]),
+        "pages_vs_pelican": ratio(found["pages_per_s"], found["pelican_pages_per_s"]),
+        "pages_vs_jinja": ratio(found["pages_per_s"], found["jinja_pages_per_s"]),
+        "incremental_vs_full": ratio(found["incremental_s"], found["full_s"]),
+    })
+    return found
+
+
+def median(values: list) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def summarise(runs: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+    """Medians over the runs of every metric and every stage, with the targets judged."""
+    keys = runs[0]["metrics"].keys()
+    result = {**meta, **{k: median([r["metrics"][k] for r in runs]) for k in keys}}
+    stage_names = dict.fromkeys(n for r in runs for n in r["publish"]["stages"])
+    result["stages_s"] = {n: median([r["publish"]["stages"].get(n) for r in runs])
+                          for n in stage_names}
+    result["notes"] = sorted({note for r in runs for note in r["publish"]["notes"]})
+    result["frictionless_method"] = runs[0]["frictionless"]["method"]
+    result["targets"] = judge(result)
+    result["runs"] = [r["metrics"] for r in runs]
+    return result
+
+
+def judge(result: dict[str, Any]) -> dict[str, Any]:
+    """Each target of issue 8 with the measured value and whether it is met."""
+    judged = {}
+    for key, (target, at_least) in TARGETS.items():
+        value = result.get(key)
+        met = None if value is None else (value >= target if at_least else value <= target)
+        judged[key] = {"target": target, "at_least": at_least, "value": value, "met": met}
+    return judged
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
+
+
+def table(result: dict[str, Any]) -> str:
+    """The results as a plain-text table for the terminal and the closing note."""
+    def fmt(value: Any) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:,.3f}" if isinstance(value, float) and abs(value) < 100 else \
+            f"{value:,.0f}"
+
+    lines = [f"scale {result['scale']} · seed {result['seed']} · {result['repeat']} run(s) · "
+             f"{fmt(result['rows'])} rows · {fmt(result['pages'])} pages", "",
+             f"{'stage':<24}{'median s':>12}"]
+    lines += [f"{name:<24}{fmt(seconds):>12}" for name, seconds in result["stages_s"].items()]
+    lines += ["", f"{'metric':<28}{'median':>14}"]
+    lines += [f"{key:<28}{fmt(result[key]):>14}" for key in (
+        "validate_rows_per_s", "fastcheck_rows_per_s", "frictionless_rows_per_s",
+        "pages_per_s", "pelican_pages_per_s", "jinja_pages_per_s", "full_s",
+        "incremental_s", "peak_rss_mb")]
+    lines += ["", f"{'target':<28}{'value':>10}{'goal':>10}  met"]
+    for key, judged in result["targets"].items():
+        goal = ("≥ " if judged["at_least"] else "≤ ") + fmt(judged["target"])
+        met = {True: "yes", False: "NO", None: "n/a"}[judged["met"]]
+        lines.append(f"{key:<28}{fmt(judged['value']):>10}{goal:>10}  {met}")
+    lines += [f"note: {note}" for note in result["notes"]]
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scale", type=float, default=0.05,
+                        help="synthetic package scale (1 = 50,000 projects); default 0.05")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; medians are reported")
+    parser.add_argument("--seed", type=int, default=2025, help="seed of the synthetic package")
+    parser.add_argument("--provinces", type=int, default=None,
+                        help="keep only the first N provinces (quick runs)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results.json"),
+                        help="where to write the results (default bench/results.json)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="working folder (default: a temporary folder, removed after)")
+    parser.add_argument("--settings", type=Path, default=ROOT / "pelicanconf.py",
+                        help="Pelican settings of our build (default pelicanconf.py)")
+
+
+def run(args: argparse.Namespace) -> int:
+    work = Path(args.work or tempfile.mkdtemp(prefix="kc-bench-"))
+    try:
+        prepared = prepare(work, args.scale, args.seed, args.provinces)
+        runs = [one_run(work, prepared["rows"], args.settings.resolve())
+                for _ in range(args.repeat)]
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    meta = {"scale": args.scale, "seed": args.seed, "repeat": args.repeat,
+            "provinces": args.provinces, "synth_s": prepared["synth_s"], "machine": machine()}
+    result = summarise(runs, meta)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+    print(table(result))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+# --- the children: one measurement each, in a fresh interpreter ----------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_main(argv: list[str]) -> None:
+    """Entry point of a child: ``task``, its keyword arguments as JSON, the result path."""
+    task, kwargs, result = argv[0], json.loads(argv[1]), Path(argv[2])
+    found = TASKS[task](**kwargs)
+    found["peak_rss_mb"] = peak_rss_mb()
+    result.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
+
+
+def exists(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def timer(stages: dict[str, float], name: str, function: Callable) -> Callable:
+    """``function`` wrapped so that each call adds its duration to ``stages[name]``."""
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+
+    return timed
+
+
+BUILD_STEPS: dict[str, Callable] = {}  # pipeline.build's own functions, before wrapping
+
+
+def instrument_build(stages: dict[str, float]) -> Any:
+    """pipeline.build with every step that ``build()`` calls timed into ``stages``.
+
+    Wrapping the module's own functions (in this child process only) follows build.py as it
+    changes, instead of copying its sequence of steps here.
+    """
+    from pipeline import build
+
+    if not BUILD_STEPS:
+        BUILD_STEPS.update({name: getattr(build, name) for name in build.build.__code__.co_names
+                            if inspect.isfunction(getattr(build, name, None))
+                            and getattr(build, name).__module__ == build.__name__})
+    for name, function in BUILD_STEPS.items():
+        setattr(build, name, timer(stages, STAGE_NAMES.get(name, name), function))
+    return build
+
+
+def timed(stages: dict[str, float], name: str, function: Callable, *args: Any,
+          **kwargs: Any) -> Any:
+    return timer(stages, name, function)(*args, **kwargs)
+
+
+def count_pages(out: Path) -> int:
+    return sum(1 for _ in out.rglob("*.html"))
+
+
+def validate_and_build(stages: dict[str, float], data: Path, content: Path, out: Path,
+                       settings: Path) -> float:
+    """One publish as `make publish` does it (validate, then build); its wall time."""
+    from pipeline.validate import validate_package
+
+    build = instrument_build(stages)
+    started = time.perf_counter()
+    package, report = timed(stages, "validate", validate_package, data, content)
+    if not report.ok:
+        raise BenchError(f"the synthetic package is invalid: {report.errors[:3]}")
+    with quiet():
+        build.build(package, settings, out, content)
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def quiet() -> Any:
+    """Pelican logs a summary of every run; keep the child's output to warnings."""
+    logger = logging.getLogger("pelican")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def publish_task(data: str, changed: str, content: str, out: str, settings: str) -> dict:
+    """Our publish: every stage timed, then a republish after one row changed."""
+    from pipeline.load import load_package
+
+    stages: dict[str, float] = {}
+    notes: list[str] = []
+    package, _ = timed(stages, "load", load_package, Path(data))
+    extra_stages(stages, notes, package, Path(data))
+    if not (exists("pipeline.validate") and exists("pipeline.build")):
+        notes.append("pipeline.validate or pipeline.build missing: publish not measured")
+        return {"stages": stages, "notes": notes, "pages": None}
+    full = validate_and_build(stages, Path(data), Path(content), Path(out), Path(settings))
+    pages = count_pages(Path(out))
+    again: dict[str, float] = {}
+    incremental = validate_and_build(again, Path(changed), Path(content), Path(out),
+                                     Path(settings))
+    if not exists("pipeline.search"):
+        notes.append("search index: pipeline.search not present, not measured")
+    return {"stages": stages, "notes": notes, "pages": pages, "full_s": full,
+            "incremental_s": incremental, "incremental_stages": again}
+
+
+def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path) -> None:
+    """Stages measured on their own: statistics, and the vectorised structure pass."""
+    if exists("pipeline.statistics_doc"):
+        from pipeline.statistics_doc import build_document
+
+        timed(stages, "statistics", build_document, package)
+    else:
+        notes.append("statistics: pipeline.statistics_doc not present, not measured")
+    if exists("pipeline.fastcheck"):
+        from pipeline.fastcheck import structure_problems
+        from pipeline.validate import validate_package
+
+        timed(stages, "validate_fast", validate_package, data, structure=structure_problems)
+    else:
+        notes.append("validate_fast: pipeline.fastcheck not present, not measured")
+
+
+def frictionless_task(data: str) -> dict:
+    """Upstream Frictionless through its Python API, every row and every error."""
+    import frictionless
+
+    package = frictionless.Package(str(Path(data) / "datapackage.yaml"))
+    started = time.perf_counter()
+    report = package.validate(limit_errors=10**9)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "valid": report.valid,
+            "rows": sum(task.stats.get("rows") or 0 for task in report.tasks),
+            "method": "frictionless.Package(datapackage.yaml).validate(limit_errors=10**9), "
+                      f"frictionless {frictionless.__version__}, timed around validate()"}
+
+
+def reference_pages(data: str, count: int) -> list[dict]:
+    """``count`` pages of content, cycling over the public rows of projects and establishments.
+
+    The same titles and fields feed the Pelican Markdown and the bare Jinja2 loop.
+    """
+    from pipeline.load import load_package
+
+    package, _ = load_package(Path(data))
+    rows = []
+    for name, key, title in (("projects", "project_id", "title_vi"),
+                             ("establishments", "establishment_id", "name")):
+        frame = package.raw[name].drop(columns=package.private_fields(name))
+        for record in frame.to_dict("records"):
+            rows.append({"title": record[title], "slug": record[key], "fields": record})
+    return [{**rows[i % len(rows)], "slug": f"{rows[i % len(rows)]['slug']}-{i}"}
+            for i in range(count)]
+
+
+def markdown(page: dict) -> str:
+    """A Pelican Markdown article: metadata header, then a two-column table of the fields."""
+    cells = "\n".join(f"| {k} | {str(v).replace('|', '/')} |" for k, v in page["fields"].items())
+    return (f"Title: {page['title']}\nDate: 2025-01-01\nSlug: {page['slug']}\n\n"
+            f"| Trường | Giá trị |\n|---|---|\n{cells}\n")
+
+
+def pelican_task(data: str, pages: int, work: str) -> dict:
+    """Plain Pelican 4 with its simple theme and no plugins, on ``pages`` Markdown articles."""
+    import pelican
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    root = Path(work)
+    shutil.rmtree(root, ignore_errors=True)
+    content, output = root / "content", root / "output"
+    content.mkdir(parents=True)
+    for page in reference_pages(data, pages):
+        (content / f"{page['slug']}.md").write_text(markdown(page), encoding="utf-8")
+    settings = read_settings(None, override=pelican_settings(content, output, pelican))
+    started = time.perf_counter()
+    with quiet():
+        Pelican(settings).run()
+    seconds = time.perf_counter() - started
+    written = count_pages(output)
+    shutil.rmtree(root, ignore_errors=True)
+    return {"seconds": seconds, "pages": written}
+
+
+def pelican_settings(content: Path, output: Path, pelican: Any) -> dict:
+    """Articles only, directory-style URLs, no feeds, no index pages, no plugins, no cache."""
+    none = dict.fromkeys(("TAG_SAVE_AS", "TAGS_SAVE_AS", "CATEGORY_SAVE_AS",
+                          "CATEGORIES_SAVE_AS", "AUTHOR_SAVE_AS", "AUTHORS_SAVE_AS",
+                          "ARCHIVES_SAVE_AS", "INDEX_SAVE_AS"), "")
+    feeds = dict.fromkeys(("FEED_ALL_ATOM", "CATEGORY_FEED_ATOM", "TRANSLATION_FEED_ATOM",
+                           "AUTHOR_FEED_ATOM", "AUTHOR_FEED_RSS"), None)
+    return {"PATH": str(content), "OUTPUT_PATH": str(output), "PLUGINS": [],
+            "THEME": str(Path(pelican.__file__).parent / "themes" / "simple"),
+            "SITENAME": "Benchmark", "TIMEZONE": "Asia/Ho_Chi_Minh", "DEFAULT_LANG": "vi",
+            "ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html",
+            "DIRECT_TEMPLATES": [], "DEFAULT_PAGINATION": False, "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False, "DELETE_OUTPUT_DIRECTORY": False, **none, **feeds}
+
+
+JINJA_BASE = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
+<title>{% block title %}{% endblock %} · Benchmark</title></head><body>
+<header><a href="/">Benchmark</a></header><main>{% block content %}{% endblock %}</main>
+</body></html>"""
+JINJA_PAGE = """{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}
+{% block content %}<article><h1>{{ title }}</h1><table><thead><tr><th>Trường</th>
+<th>Giá trị</th></tr></thead><tbody>{% for k, v in fields.items() %}<tr><td>{{ k }}</td>
+<td>{{ v }}</td></tr>{% endfor %}</tbody></table></article>{% endblock %}"""
+
+
+def jinja_task(data: str, pages: int, work: str) -> dict:
+    """A bare Jinja2 loop: the same pages, one template, written straight to disk."""
+    from jinja2 import DictLoader, Environment
+
+    root = Path(work)
+    shutil.rmtree(root, ignore_errors=True)
+    env = Environment(loader=DictLoader({"base.html": JINJA_BASE, "page.html": JINJA_PAGE}),
+                      autoescape=True)
+    items = reference_pages(data, pages)
+    started = time.perf_counter()
+    template = env.get_template("page.html")
+    for page in items:
+        folder = root / page["slug"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text(template.render(page), encoding="utf-8")
+    seconds = time.perf_counter() - started
+    written = count_pages(root)
+    shutil.rmtree(root, ignore_errors=True)
+    return {"seconds": seconds, "pages": written}
+
+
+TASKS: dict[str, Callable[..., dict]] = {
+    "publish": publish_task, "frictionless": frictionless_task,
+    "pelican": pelican_task, "jinja": jinja_task,
+}
