@@ -159,11 +159,10 @@ def run_pelican(settings_file: Path, out_dir: Path, package: Package, content: P
                                 "KC_DOWNLOADS": downloads, "DELETE_OUTPUT_DIRECTORY": False}
     if content is not None:
         override["PATH"] = str(content.resolve())
-    settings = read_settings(str(settings_file), override=override)
     counter = ErrorCounter()
     logging.getLogger("pelican").addHandler(counter)
     try:
-        Pelican(settings).run()
+        Pelican(read_settings(str(settings_file), override=override)).run()
     except Exception as exc:
         raise BuildFailed(f"pelican: {exc!r}") from exc
     finally:

@@ -66,6 +66,14 @@ def test_a_successful_build_replaces_the_output(make_package, previous_output):
     assert siblings(previous_output) == []
 
 
+def test_a_missing_content_folder_fails_cleanly(make_package, previous_output):
+    """Pelican refuses a settings PATH that does not exist; the build reports it, no traceback."""
+    code = build.run(args(make_package(), previous_output, previous_output.parent / "none"))
+    assert code == 1
+    assert [p.name for p in previous_output.iterdir()] == ["old.html"]
+    assert siblings(previous_output) == []
+
+
 def test_replace_moves_the_new_folder_into_place(tmp_path):
     output, built = tmp_path / "output", tmp_path / ".output-new"
     output.mkdir()
