@@ -1,0 +1,106 @@
+"""The benchmark harness: it runs end to end on a tiny package and reports what it promises.
+
+No speed is asserted here: speed lives in `make bench`, these tests check the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import bench
+
+REQUIRED = ("rows", "pages", "validate_rows_per_s", "frictionless_rows_per_s", "pages_per_s",
+            "pelican_pages_per_s", "jinja_pages_per_s", "incremental_s", "full_s",
+            "peak_rss_mb")
+RATIOS = ("validate_vs_frictionless", "pages_vs_pelican", "pages_vs_jinja",
+          "incremental_vs_full")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict:
+    """One run of the whole harness on one province at scale 0.001 (50 projects)."""
+    tmp = tmp_path_factory.mktemp("bench")
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args(["--scale", "0.001", "--provinces", "1", "--repeat", "1",
+                              "--out", str(tmp / "results.json"), "--work", str(tmp / "work")])
+    assert bench.run(args) == 0
+    return json.loads((tmp / "results.json").read_text(encoding="utf-8"))
+
+
+def test_results_have_the_promised_keys(results: dict):
+    assert [k for k in REQUIRED if k not in results] == []
+
+
+@pytest.mark.parametrize("key", REQUIRED + RATIOS)
+def test_numbers_are_positive(results: dict, key: str):
+    assert isinstance(results[key], int | float)
+    assert results[key] > 0
+
+
+def test_reference_pages_match_ours(results: dict):
+    """Pelican and Jinja2 render as many pages as our build wrote (rates are comparable)."""
+    run = results["runs"][0]
+    assert results["pages"] == run["pages"]
+    assert round(results["pages"] / results["pelican_pages_per_s"], 6) > 0
+
+
+def test_every_target_is_judged(results: dict):
+    assert sorted(bench.TARGETS) == sorted(results["targets"])
+    assert all(t["met"] in (True, False) for t in results["targets"].values())
+
+
+def test_rows_count_every_resource(results: dict, tmp_path: Path):
+    """50 projects, 34-or-fewer establishments, units, plans and the two code lists."""
+    from pipeline.synth import synthesize
+
+    frames = synthesize(0.001, 2025, provinces=1).frames
+    expected = sum(len(f) for f in frames.values()) + 8 + 6  # content types, sectors
+    assert expected == results["rows"]
+
+
+@pytest.mark.parametrize(("key", "value", "met"), [
+    ("validate_vs_frictionless", 12.0, True),
+    ("validate_vs_frictionless", 9.9, False),
+    ("pages_vs_jinja", 0.5, True),
+    ("incremental_vs_full", 0.05, True),
+    ("incremental_vs_full", 0.5, False),
+    ("peak_rss_mb", 2500.0, False),
+    ("pages_vs_pelican", None, None),
+])
+def test_judge(key: str, value, met):
+    assert met == bench.judge({key: value})[key]["met"]
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([3.0, 1.0, 2.0], 2.0),
+    ([None, 4.0], 4.0),
+    ([None], None),
+])
+def test_median_ignores_missing(values, expected):
+    assert expected == bench.median(values)
+
+
+def test_timer_adds_up_calls():
+    stages: dict[str, float] = {}
+    double = bench.timer(stages, "double", lambda x: 2 * x)
+    assert [double(1), double(2)] == [2, 4]
+    assert list(stages) == ["double"]
+    assert stages["double"] >= 0
+
+
+def test_markdown_has_pelican_metadata():
+    page = {"title": "Hợp tác xã Miến dong", "slug": "e-04-0001-0",
+            "fields": {"name": "a|b", "sector": "FOOD"}}
+    text = bench.markdown(page)
+    assert text.startswith("Title: Hợp tác xã Miến dong\nDate: 2025-01-01\nSlug: e-04-0001-0\n")
+    assert "| name | a/b |" in text
+
+
+def test_table_names_every_target(results: dict):
+    text = bench.table(results)
+    assert [k for k in bench.TARGETS if k not in text] == []
