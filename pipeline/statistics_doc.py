@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -512,8 +512,51 @@ def all_scopes(inputs: Inputs) -> list[Scope]:
 
 
 def scope_sections(inputs: Inputs) -> list[Section]:
-    sections = (scope_section(inputs, s) for s in all_scopes(inputs))
-    return [s for s in sections if s is not None]
+    """Every page's own section, grouped once per kind (the same as :func:`scope_section`).
+
+    A national package has tens of thousands of pages; selecting each page's rows one by one
+    would take minutes, so the sums per (page, year) are computed in one groupby per kind and
+    the rows assembled in plain Python.
+    """
+    sections = []
+    for kind, column in SCOPE_COLUMNS.items():
+        sections.extend(kind_sections(inputs, kind, column))
+    return sections
+
+
+def kind_sections(inputs: Inputs, kind: str, column: str) -> Iterator[Section]:
+    """The sections of every page of one kind, from one groupby by (page key, year)."""
+    p = inputs.projects[inputs.projects[column].notna()]
+    keys = [p[column].astype(str).rename("key"), p["year"].astype("int64").rename("year")]
+    values = stats.measure_columns(p)[list(MONEY_MEASURES)].groupby(keys).sum()
+    first = p["project_id"].astype(str).groupby(keys).first()
+    sums: dict[str, dict[int, tuple]] = {}
+    for (key, year), row in zip(values.index, values.itertuples(index=False), strict=True):
+        sums.setdefault(key, {})[year] = (tuple(int(v) for v in row), first[(key, year)])
+    for key in sorted(sums):
+        yield assemble(scope(kind, key), sums[key])
+
+
+def assemble(page: Scope, by_year: Mapping[int, tuple]) -> Section:
+    """A page's section from its sums per year: every year of its span, then the total."""
+    section_id = f"{page.slug}-by-year"
+    listed = listing(section_id)
+    rows, total = [], [0] * len(MONEY_MEASURES)
+    for year in range(min(by_year), max(by_year) + 1):
+        values, first = by_year.get(year, ((0,) * len(MONEY_MEASURES), None))
+        total = [a + b for a, b in zip(total, values, strict=True)]
+        url = f"projects/{first}/" if values[0] == 1 else listed(str(year))
+        rows.append(Row(str(year), str(year), str(year), merged(page.where, {"year": year}),
+                        url, dict(zip(MONEY_MEASURES, values, strict=True))))
+    url = listed(TOTAL_KEY)
+    if total[0] == 1:
+        url = next(r.url for r in rows if r.values["projects"] == 1)
+    rows.append(Row(TOTAL_KEY, *TOTAL_LABEL, dict(page.where), url,
+                    dict(zip(MONEY_MEASURES, total, strict=True)), total=True))
+    return Section(section_id, "Đề án và kinh phí theo năm", "Projects and funding by year",
+                   "Năm", "Year", "projects", measures_of(*MONEY_MEASURES), tuple(rows),
+                   Chart(("state_support_vnd", "counterpart_vnd"), "vertical"),
+                   scope=f"{page.kind}/{page.key}")
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -561,9 +604,48 @@ def section_summary(section: Section) -> dict:
             "csv": "/" + section.csv_url, "measures": [m.name for m in section.measures]}
 
 
+def page_section(section: Section) -> dict:
+    """A page's section in compact form: rows as [key, url, values...] under ``columns``.
+
+    Year rows select ``where`` plus ``{"year": key}``, the total row ``where`` alone; figure
+    ids are ``<section id>/<key>/<measure>`` as everywhere (see :func:`page_figures`).
+    """
+    total = next(r for r in section.rows if r.total)
+    return {**section_summary(section), "where": dict(total.where),
+            "columns": ["key", "url"] + [m.name for m in section.measures],
+            "rows": [[r.key, "/" + r.url, *[r.values[m.name] for m in section.measures]]
+                     for r in section.rows]}
+
+
+def page_figures(compact: Mapping[str, Any]) -> Iterator[dict]:
+    """The figures of a compact page section, in the same shape as ``figures`` entries."""
+    measures = compact["columns"][2:]
+    for key, url, *values in compact["rows"]:
+        where = dict(compact["where"]) if key == TOTAL_KEY else \
+            {**compact["where"], "year": int(key)}
+        for name, value in zip(measures, values, strict=True):
+            yield {"id": f"{compact['id']}/{key}/{name}", "section": compact["id"],
+                   "value": value, "unit": M[name].unit, "url": url,
+                   "filter": {"resource": compact["resource"], "where": where}}
+
+
+def measure_definitions() -> dict:
+    return {m.name: {"label_vi": m.label_vi, "label_en": m.label_en, "unit": m.unit,
+                     "definition_vi": m.definition_vi, "definition_en": m.definition_en}
+            for m in M.values()}
+
+
 def document(sections: Iterable[Section], package: Package, period: tuple[int, int]) -> dict:
-    """The statistics.json document: methodology, derived fields, sections and figures."""
+    """The statistics.json document.
+
+    ``figures`` lists every figure of the statistics pages with its own definition; the
+    sections shown on district, commune, content, sector and establishment pages (tens of
+    thousands for a national package) are in ``page_sections`` in compact form, their
+    measures defined once in ``measures``.
+    """
     sections = list(sections)
+    programme = [s for s in sections if s.scope == "programme"]
+    pages = [s for s in sections if s.scope != "programme"]
     return {
         "name": f"{package.descriptor.get('name', 'statistics')}-statistics",
         "data_package": "/data/datapackage.json",
@@ -576,8 +658,10 @@ def document(sections: Iterable[Section], package: Package, period: tuple[int, i
                   "{min, max, in, not_in}; applied to the rows of 'resource'."},
         "derived_fields": DERIVED_FIELDS,
         "methodology": METHODOLOGY,
-        "sections": [section_summary(s) for s in sections],
-        "figures": [f for s in sections for f in figures(s)],
+        "measures": measure_definitions(),
+        "sections": [section_summary(s) for s in programme],
+        "figures": [f for s in programme for f in figures(s)],
+        "page_sections": [page_section(s) for s in pages],
     }
 
 

@@ -26,6 +26,7 @@ from pipeline.statistics_doc import Row, Section
 VIEWS_KEY = "statistics:views"
 JSON_URL = "data/statistics.json"
 AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
+MAX_BARS = 40  # a horizontal chart of more rows shows the largest; the table has them all
 
 #: Interface words of the statistics components, as data (the page titles come from data too).
 WORDS = {
@@ -33,6 +34,8 @@ WORDS = {
            "json": "Tải mọi số liệu kèm định nghĩa (statistics.json)",
            "methodology": "Cách tính", "contents": "Các phần", "headline": "Số liệu chính",
            "chart_desc": "Biểu đồ cột: {measures}. Số liệu đầy đủ ở bảng ngay sau biểu đồ.",
+           "chart_desc_top": "Biểu đồ cột: {measures}, {count} nhóm lớn nhất. Bảng số liệu "
+                             "có đủ mọi nhóm.",
            "rows_of": "Các dòng dữ liệu tạo ra số liệu", "filter": "Điều kiện lọc",
            "back": "Quay lại bảng", "plans": "Kế hoạch kinh phí", "billion": "tỷ đồng",
            "table": "Bảng số liệu, liên kết tới từng nhóm đề án",
@@ -43,6 +46,8 @@ WORDS = {
            "methodology": "How the figures are counted", "contents": "Sections",
            "headline": "Key figures",
            "chart_desc": "Bar chart: {measures}. The full figures are in the table below it.",
+           "chart_desc_top": "Bar chart: {measures}, the {count} largest groups. The table "
+                             "has every group.",
            "rows_of": "The rows behind the figure", "filter": "Filter",
            "back": "Back to the table", "plans": "Funding plans", "billion": "billion VND",
            "table": "The table, with a link to the projects behind each row",
@@ -126,19 +131,29 @@ def chart_formatter(unit: str, values: list[float], lang: str,
     return (lambda v: format_decimal(v, locale=loc)), ""
 
 
+def largest(rows: list[Row], measure: str) -> list[Row]:
+    """At most MAX_BARS rows for a horizontal chart: all of them, or the largest by value."""
+    if len(rows) <= MAX_BARS:
+        return rows
+    return sorted(rows, key=lambda r: -(r.values[measure] or 0))[:MAX_BARS]
+
+
 def chart_svg(section: Section, lang: str) -> Markup | None:
     """The section's chart in one language, drawn from the non-total rows."""
     if section.chart is None:
         return None
     rows = [r for r in section.rows if not r.total]
     measures = [statistics_doc.M[name] for name in section.chart.measures]
-    values = [r.values[m.name] for m in measures for r in rows]
     vertical = section.chart.orientation == "vertical"
+    shown = rows if vertical else largest(rows, measures[0].name)
+    desc_key = "chart_desc" if len(shown) == len(rows) else "chart_desc_top"
+    rows = shown
+    values = [r.values[m.name] for m in measures for r in rows]
     fmt, words = chart_formatter(measures[0].unit, values, lang, with_unit=not vertical)
     labels = [r.label_vi if lang == "vi" else r.label_en for r in rows]
     label_of = [m.label_vi if lang == "vi" else m.label_en for m in measures]
     series = [(label_of[i], [r.values[m.name] for r in rows]) for i, m in enumerate(measures)]
-    desc = WORDS[lang]["chart_desc"].format(measures=", ".join(label_of))
+    desc = WORDS[lang][desc_key].format(measures=", ".join(label_of), count=MAX_BARS)
     spec = charts.grouped(f"chart-{section.id}", section.title(lang), desc, labels, series,
                           fmt, words if vertical else "")
     if len(series) == 1:

@@ -32,6 +32,13 @@ def document(package):
     return statistics_doc.build_document(package)
 
 
+@pytest.fixture(scope="module")
+def all_figures(document) -> list[dict]:
+    """The statistics pages' figures and those of every page section, in one shape."""
+    return document["figures"] + [f for compact in document["page_sections"]
+                                  for f in statistics_doc.page_figures(compact)]
+
+
 def matches(value, rule) -> bool:
     """The published filter format, reimplemented on plain values (independent of pandas)."""
     if rule is None:
@@ -75,11 +82,11 @@ def recompute(measure: str, rows: list[dict]):
     return counts[measure]() if measure in counts else total(measure)
 
 
-def test_every_figure_recomputes_from_its_filter(document, inputs):
+def test_every_figure_recomputes_from_its_filter(all_figures, inputs):
     resources = {"projects": plain_rows(inputs.projects),
                  "annual-plans": plain_rows(inputs.plans)}
-    assert document["figures"]
-    for figure in document["figures"]:
+    assert all_figures
+    for figure in all_figures:
         where = figure["filter"]["where"]
         rows = [r for r in resources[figure["filter"]["resource"]]
                 if all(matches(r[c], rule) for c, rule in where.items())]
@@ -87,13 +94,16 @@ def test_every_figure_recomputes_from_its_filter(document, inputs):
         assert (figure["id"], recompute(measure, rows)) == (figure["id"], figure["value"])
 
 
-def test_figure_ids_are_unique_and_defined(document):
-    ids = [f["id"] for f in document["figures"]]
+def test_figure_ids_are_unique_and_defined(document, all_figures):
+    ids = [f["id"] for f in all_figures]
     assert len(ids) == len(set(ids))
     for figure in document["figures"]:
         assert figure["definition_vi"] and figure["definition_en"]
+    for figure in all_figures:
         assert figure["unit"] in {"project", "VND", "ratio", "share"}
         assert figure["url"].startswith("/") and figure["url"].endswith("/")
+        definition = document["measures"][figure["id"].rsplit("/", 1)[1]]
+        assert definition["definition_vi"] and definition["definition_en"]
 
 
 @pytest.mark.parametrize(("figure_id", "expected"), [
@@ -135,8 +145,8 @@ def test_figure_ids_are_unique_and_defined(document):
     ("communes-01576-2025-by-year/2019/projects", 1),
     ("sectors-mech-by-year/2019/projects", 1),
 ])
-def test_published_values(document, figure_id, expected):
-    values = {f["id"]: f["value"] for f in document["figures"]}
+def test_published_values(all_figures, figure_id, expected):
+    values = {f["id"]: f["value"] for f in all_figures}
     assert values[figure_id] == expected
 
 
@@ -151,16 +161,17 @@ def test_published_values(document, figure_id, expected):
     ("by-status", "completed", "/statistics/by-status/completed/"),
     ("establishments-e-04-0001-by-year", "2021", "/projects/p-04-2021-001/"),
 ])
-def test_every_row_links_to_its_rows(document, section_id, key, expected):
-    urls = {f["id"].rsplit("/", 1)[0]: f["url"] for f in document["figures"]}
+def test_every_row_links_to_its_rows(all_figures, section_id, key, expected):
+    urls = {f["id"].rsplit("/", 1)[0]: f["url"] for f in all_figures}
     assert urls[f"{section_id}/{key}"] == expected
 
 
-def test_csv_holds_the_same_numbers_as_the_figures(inputs, document):
-    values = {f["id"]: f["value"] for f in document["figures"]}
+def test_csv_holds_the_same_numbers_as_the_figures(inputs, document, all_figures):
+    values = {f["id"]: f["value"] for f in all_figures}
     sections = statistics_doc.programme_sections(inputs) + \
         statistics_doc.scope_sections(inputs)
-    assert {s.id for s in sections} == {s["id"] for s in document["sections"]}
+    published = document["sections"] + document["page_sections"]
+    assert [s.id for s in sections] == [s["id"] for s in published]
     for section in sections:
         table = list(csv.DictReader(io.StringIO(statistics_doc.section_csv(section))))
         assert [r.key for r in section.rows] == [r["key"] for r in table]
@@ -176,6 +187,13 @@ def test_scopes_cover_every_page_with_projects(inputs):
             "contents-dt", "sectors-wood", "sectors-mech", "establishments-e-04-0001",
             "establishments-e-04-0002", "communes-01576-2025",
             "communes-01654-2025"} == set(slugs)
+
+
+def test_page_sections_grouped_at_once_equal_one_by_one(inputs):
+    """The fast path for national packages builds exactly what scope_section builds."""
+    one_by_one = [statistics_doc.scope_section(inputs, s)
+                  for s in statistics_doc.all_scopes(inputs)]
+    assert one_by_one == statistics_doc.scope_sections(inputs)
 
 
 def test_scope_without_projects_has_no_section(inputs):

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, TINY, write_package
 from test_site_build import write_content
 
-from pipeline import build, stats_pages
+from pipeline import build, statistics_doc, stats_pages
 
 MEASURE_OF_CHART = {  # the chart's series, in order, per section (pipeline.statistics_doc)
     "by-year": ["national", "local"], "by-level": ["state_support_vnd", "counterpart_vnd"],
@@ -54,7 +54,15 @@ def document(site) -> dict:
 
 @pytest.fixture(scope="module")
 def figures(document) -> dict:
-    return {f["id"]: f["value"] for f in document["figures"]}
+    pages = [f for c in document["page_sections"] for f in statistics_doc.page_figures(c)]
+    return {f["id"]: f["value"] for f in document["figures"] + pages}
+
+
+def measure_columns(document: dict) -> dict[str, list[str]]:
+    """Each section's measure columns, for programme and page sections alike."""
+    columns = {s["id"]: s["measures"] for s in document["sections"]}
+    columns.update({s["id"]: s["columns"][2:] for s in document["page_sections"]})
+    return columns
 
 
 def parse(value: str):
@@ -118,7 +126,7 @@ def bar_values(svg) -> list:
 @pytest.mark.parametrize("prefix", ["", "en/"])
 def test_every_chart_draws_its_tables_numbers(site, document, prefix):
     """On the question pages and on the overview, each chart holds its table's values."""
-    columns = {s["id"]: s["measures"] for s in document["sections"]}
+    columns = measure_columns(document)
     overview = soup(site, f"{prefix}statistics")
     for address in table_pages(document, prefix)[1:]:
         section_id = address.rsplit("/", 1)[1]
@@ -131,7 +139,7 @@ def test_every_chart_draws_its_tables_numbers(site, document, prefix):
 @pytest.mark.parametrize("address", SCOPE_PAGES)
 def test_every_page_chart_draws_its_tables_numbers(site, document, address):
     """District, commune, content, sector and establishment pages: their own history."""
-    columns = {s["id"]: s["measures"] for s in document["sections"]}
+    columns = measure_columns(document)
     found = tables(soup(site, address))
     assert len(found) == 1
     for section_id, table in found.items():
@@ -218,3 +226,15 @@ def test_statistics_json_is_published_once(site, document):
     assert not (site / "en" / "data" / "statistics.json").exists()
     assert document["headline_period"] == {"start": 2012, "end": 2022}
 
+
+
+@pytest.mark.parametrize(("count", "expected_first", "expected_len"), [
+    (3, "0", 3),                              # few rows: all, in table order
+    (stats_pages.MAX_BARS, "0", stats_pages.MAX_BARS),
+    (stats_pages.MAX_BARS + 5, "44", stats_pages.MAX_BARS),  # many: the largest first
+])
+def test_horizontal_charts_keep_at_most_max_bars(count, expected_first, expected_len):
+    rows = [statistics_doc.Row(str(i), str(i), str(i), {}, "x/", {"projects": i})
+            for i in range(count)]
+    kept = stats_pages.largest(rows, "projects")
+    assert (expected_first, expected_len) == (kept[0].key, len(kept))
