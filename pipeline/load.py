@@ -153,9 +153,14 @@ def check_header(header: list[str], expected: list[str], file: str,
 
 
 def read_raw(text: str) -> pd.DataFrame:
-    """Every cell as an NFC string; empty cells stay empty strings."""
+    """Every cell as an NFC string; empty cells stay empty strings.
+
+    Blank lines are dropped but counted: the index stays the line's position, so that
+    ``index + 2`` is the row staff see in the file, as in Frictionless's row numbers.
+    """
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                        na_filter=False, skip_blank_lines=True)
+                        na_filter=False, skip_blank_lines=False)
+    frame = frame[(frame != "").any(axis=1)]
     return frame.apply(lambda column: column.map(nfc))
 
 

@@ -40,3 +40,29 @@ def test_nfd_text_is_normalised_to_nfc(tiny_package):
     name = package["establishments"]["name"].iloc[0]
     assert name == unicodedata.normalize("NFC", name)
     assert "Hòa An" in name
+
+
+def test_blank_lines_are_dropped_but_rows_keep_their_file_numbers(tiny_package):
+    """Rules report ``index + 2``: after a blank line that must still be the file's row."""
+    path = tiny_package / "projects.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n", encoding="utf-8")
+    package, _ = load_package(tiny_package)
+    ids = package.raw["projects"]["project_id"]
+    assert [int(i) + 2 for i in ids.index] == [2, 4, 5]
+    assert ids.tolist() == ["p-04-2019-001", "p-04-2021-001", "p-04-2021-002"]
+
+
+def test_rule_after_a_blank_line_names_the_file_row(make_package):
+    from pipeline.validate import validate_package
+
+    def over_ceiling(rows):
+        rows["projects"][1]["state_support_vnd"] = "900000000"
+
+    root = make_package(over_ceiling)
+    path = root / "projects.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n", encoding="utf-8")
+    _, report = validate_package(root)
+    rows = {p.row for p in report.errors if p.type == "support-over-ceiling"}
+    assert rows == {4}
