@@ -8,6 +8,7 @@ The search page is also checked with results on screen, and the pages again at p
 from __future__ import annotations
 
 import pytest
+
 from browser.site_pages import CASES, IDS, PAGES, in_language
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def described(found: list[dict]) -> str:
 def test_no_wcag_violations(page, site_url, kind, lang):
     page.goto(site_url + in_language(PAGES[kind], lang))
     found = violations(page)
-    assert [] == [v["id"] for v in found], described(found)
+    assert [v["id"] for v in found] == [], described(found)
 
 
 @pytest.mark.parametrize(("kind", "lang"), [("establishment", "vi"), ("statistics", "en"),
@@ -46,7 +47,7 @@ def test_no_wcag_violations_at_phone_width(page, site_url, kind, lang):
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(site_url + in_language(PAGES[kind], lang))
     found = violations(page)
-    assert [] == [v["id"] for v in found], described(found)
+    assert [v["id"] for v in found] == [], described(found)
 
 
 @pytest.mark.parametrize(("lang", "query"), [("vi", "hat de"), ("en", "bamboo")])
@@ -54,4 +55,4 @@ def test_search_with_results_has_no_wcag_violations(page, site_url, lang, query)
     page.goto(f"{site_url}{in_language('search/', lang)}?q={query}")
     page.wait_for_selector("[data-kc-results] li")
     found = violations(page)
-    assert [] == [v["id"] for v in found], described(found)
+    assert [v["id"] for v in found] == [], described(found)

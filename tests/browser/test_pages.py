@@ -6,6 +6,7 @@ the content."""
 from __future__ import annotations
 
 import pytest
+
 from browser.site_pages import CASES, IDS, PAGES, in_language
 
 pytestmark = pytest.mark.browser
@@ -65,8 +66,8 @@ def focus_style(page) -> dict:
     return page.evaluate("""() => {
         const el = document.activeElement, style = getComputedStyle(el);
         const box = el.getBoundingClientRect();
-        return {cls: el.className, body: el === document.body, outline: style.outlineStyle !== 'none'
-                && parseFloat(style.outlineWidth) >= 2,
+        return {cls: el.className, body: el === document.body,
+                outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
                 visible: box.left >= 0 && box.top >= 0 && box.width > 0};
     }""")
 
@@ -79,7 +80,7 @@ def test_skip_link_is_first_visible_on_focus_and_moves_to_main(page, site_url, l
     assert expected == focus_style(page)
     page.keyboard.press("Enter")
     focused = page.evaluate("[location.hash, document.activeElement.id]")
-    assert ["#main-content", "main-content"] == focused
+    assert focused == ["#main-content", "main-content"]
 
 
 @pytest.mark.parametrize("kind", ["home", "search", "dataset", "project-list"])
@@ -92,4 +93,4 @@ def test_keyboard_focus_is_visible_on_every_link_and_control(page, site_url, kin
         style = focus_style(page)
         if not style["outline"] and not style["body"]:  # body: focus left the page
             hidden.append(page.evaluate("document.activeElement.outerHTML.slice(0, 120)"))
-    assert [] == hidden
+    assert hidden == []
