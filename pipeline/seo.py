@@ -7,8 +7,9 @@ first language), and writes a ``robots.txt`` that points crawlers to the sitemap
 
 What goes into each page's ``<head>`` (canonical link, Open Graph and Twitter card tags, feed
 links) is the theme's: ``theme/templates/components/seo_head.html``, included by
-``base.html``. The Atom feeds of stories are Pelican's (``FEED_ALL_ATOM`` for the first
-language, ``TRANSLATION_FEED_ATOM`` for the others, set in ``publishconf.py``).
+``base.html``. The Atom feeds of stories are Pelican's: ``TRANSLATION_FEED_ATOM`` (set in
+``publishconf.py``) writes one per language, ``feeds/all-vi.atom.xml`` and
+``feeds/all-en.atom.xml``; ``FEED_ALL_ATOM`` holds both languages.
 """
 
 from __future__ import annotations

@@ -94,3 +94,12 @@ def test_keyboard_focus_is_visible_on_every_link_and_control(page, site_url, kin
         if not style["outline"] and not style["body"]:  # body: focus left the page
             hidden.append(page.evaluate("document.activeElement.outerHTML.slice(0, 120)"))
     assert hidden == []
+
+
+@pytest.mark.parametrize("relative", ["establishments/e-04-0001/index.html",
+                                      "en/stories/tre-truc-hoa-an/index.html"])
+def test_pages_with_a_photo_share_it_in_one_large_card(built_site, relative):
+    html = (built_site / relative).read_text(encoding="utf-8")
+    cards = [line for line in html.splitlines() if 'name="twitter:card"' in line]
+    assert (
+        cards, 'property="og:image" content="/images/' in html) == (['<meta name="twitter:card" content="summary_large_image">'], True)

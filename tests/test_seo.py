@@ -1,0 +1,149 @@
+"""Sharing and discovery: sitemap.xml with hreflang alternates, robots.txt, and the head tags,
+feeds and 404 page of a site built from the tiny package with the publication settings."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, TINY, write_package
+
+from pipeline import build, seo
+
+SITEURL = "https://khuyencong-caobang.example.org"
+NS = {"s": seo.SITEMAP_NS, "x": seo.XHTML_NS}
+STORY = ("Title: {title}\nDate: 2025-11-03\nSlug: bamboo\nLang: {lang}\n"
+         "Establishment: e-04-0001\nSummary: {summary}\n\n{summary}\n")
+
+
+@pytest.mark.parametrize(("relative", "expected"), [
+    ("index.html", ("vi", "")),
+    ("en/index.html", ("en", "")),
+    ("establishments/e-04-0001/index.html", ("vi", "establishments/e-04-0001/")),
+    ("en/stories/bamboo/index.html", ("en", "stories/bamboo/")),
+    ("english/index.html", ("vi", "english/")),
+])
+def test_split_language(relative, expected):
+    assert expected == seo.split_language(relative, ("vi", "en"))
+
+
+def write_pages(root: Path, pages: dict[str, str]) -> Path:
+    for relative, html in pages.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    return root
+
+
+def test_site_pages_pairs_languages_and_leaves_out_404_noindex_and_the_bundle(tmp_path):
+    page, hidden = "<html></html>", '<html><meta name="robots" content="noindex"></html>'
+    root = write_pages(tmp_path, {
+        "index.html": page, "en/index.html": page, "about/index.html": page,
+        "404.html": page, "en/404.html": page, "pagefind/playground/index.html": page,
+        "drafts/index.html": hidden})
+    expected = {"": {"vi": "", "en": "en/"}, "about/": {"vi": "about/"}}
+    assert expected == seo.site_pages(root, ("vi", "en"))
+
+
+def sitemap_entries(xml: bytes) -> dict[str, list[tuple[str, str]]]:
+    """loc -> [(hreflang, href)] of a sitemap."""
+    urlset = ET.fromstring(xml)
+    return {url.findtext("s:loc", namespaces=NS):
+            [(link.get("hreflang"), link.get("href")) for link in url.findall("x:link", NS)]
+            for url in urlset.findall("s:url", NS)}
+
+
+def test_sitemap_lists_each_language_with_alternates(tmp_path):
+    pages = {"": {"vi": "", "en": "en/"}, "about/": {"vi": "about/"}}
+    alternates = [("vi", "https://x.org/"), ("en", "https://x.org/en/"),
+                  ("x-default", "https://x.org/")]
+    expected = {"https://x.org/": alternates, "https://x.org/en/": alternates,
+                "https://x.org/about/": []}
+    assert expected == sitemap_entries(seo.sitemap_xml(pages, "https://x.org", ("vi", "en")))
+
+
+def test_robots_points_to_the_sitemap():
+    assert "Sitemap: https://x.org/sitemap.xml\n" in seo.robots_txt("https://x.org")
+
+
+# --- the built site ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The tiny package and one story in both languages, built for publication."""
+    root = tmp_path_factory.mktemp("seo")
+    data = write_package(root / "data", TINY)
+    stories = root / "content" / "stories"
+    stories.mkdir(parents=True)
+    (root / "content" / "pages").mkdir()
+    for lang, suffix, title in (("vi", "", "Tre trúc Hòa An"), ("en", ".en", "Hòa An bamboo")):
+        (stories / f"bamboo{suffix}.md").write_text(
+            STORY.format(title=title, lang=lang, summary=f"{title}: xưởng tre."),
+            encoding="utf-8")
+    package, report = build.validate(data, root / "content")
+    assert report.ok, report.to_dict()
+    build.build(package, ROOT / "publishconf.py", root / "output", root / "content")
+    return root / "output"
+
+
+def soup(site: Path, relative: str) -> BeautifulSoup:
+    return BeautifulSoup((site / relative).read_text(encoding="utf-8"), "html.parser")
+
+
+def meta(page: BeautifulSoup, key: str) -> str | None:
+    tag = page.find("meta", attrs={"property": key}) or page.find("meta", attrs={"name": key})
+    return tag["content"] if tag else None
+
+
+def test_sitemap_of_the_built_site(site):
+    entries = sitemap_entries((site / "sitemap.xml").read_bytes())
+    story = [("vi", f"{SITEURL}/stories/bamboo/"), ("en", f"{SITEURL}/en/stories/bamboo/"),
+             ("x-default", f"{SITEURL}/stories/bamboo/")]
+    assert story == entries[f"{SITEURL}/en/stories/bamboo/"]
+    assert f"{SITEURL}/en/search/" in entries
+    assert [loc for loc in entries if "404" in loc or not loc.startswith(SITEURL)] == []
+
+
+def test_robots_of_the_built_site(site):
+    assert f"Sitemap: {SITEURL}/sitemap.xml" in (site / "robots.txt").read_text()
+
+
+@pytest.mark.parametrize(("relative", "canonical", "og_type", "locale"), [
+    ("index.html", f"{SITEURL}/", "website", "vi_VN"),
+    ("en/establishments/e-04-0001/index.html", f"{SITEURL}/en/establishments/e-04-0001/",
+     "website", "en_GB"),
+    ("stories/bamboo/index.html", f"{SITEURL}/stories/bamboo/", "article", "vi_VN"),
+    ("en/search/index.html", f"{SITEURL}/en/search/", "website", "en_GB"),
+])
+def test_head_tags(site, relative, canonical, og_type, locale):
+    page = soup(site, relative)
+    found = (page.find("link", rel="canonical")["href"], meta(page, "og:url"),
+             meta(page, "og:type"), meta(page, "og:locale"), meta(page, "twitter:card"))
+    assert (canonical, canonical, og_type, locale, "summary") == found
+    assert meta(page, "og:title") and meta(page, "og:description")
+
+
+@pytest.mark.parametrize(("relative", "feed"), [
+    ("index.html", f"{SITEURL}/feeds/all-vi.atom.xml"),
+    ("en/index.html", f"{SITEURL}/feeds/all-en.atom.xml"),
+])
+def test_each_language_links_its_story_feed(site, relative, feed):
+    link = soup(site, relative).find("link", type="application/atom+xml")
+    assert feed == link["href"]
+    entries = ET.parse(site / feed.removeprefix(SITEURL + "/")).getroot()
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title")
+              for e in entries.findall("{http://www.w3.org/2005/Atom}entry")]
+    assert ["Tre trúc Hòa An" if relative == "index.html" else "Hòa An bamboo"] == titles
+
+
+@pytest.mark.parametrize("relative", ["404.html", "en/404.html"])
+def test_404_page_is_useful_and_not_indexed(site, relative):
+    page = soup(site, relative)
+    prefix = "/en" if relative.startswith("en/") else ""
+    links = {a["href"] for a in page.select("main a")}
+    assert (meta(page, "robots"), page.find("link", rel="canonical")) == ("noindex", None)
+    assert page.select_one("main form")["action"] == f"{SITEURL}{prefix}/search/"
+    assert {f"{SITEURL}{prefix}/establishments/", f"{SITEURL}{prefix}/projects/",
+            f"{SITEURL}{prefix}/stories/"} <= links
