@@ -101,5 +101,6 @@ def test_keyboard_focus_is_visible_on_every_link_and_control(page, site_url, kin
 def test_pages_with_a_photo_share_it_in_one_large_card(built_site, relative):
     html = (built_site / relative).read_text(encoding="utf-8")
     cards = [line for line in html.splitlines() if 'name="twitter:card"' in line]
-    assert (
-        cards, 'property="og:image" content="/images/' in html) == (['<meta name="twitter:card" content="summary_large_image">'], True)
+    has_image = 'property="og:image" content="/images/' in html
+    assert (cards, has_image) == (
+        ['<meta name="twitter:card" content="summary_large_image">'], True)
