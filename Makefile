@@ -40,7 +40,14 @@ serve: $(STAMP) ## Serve output/ on http://localhost:$(PORT)
 devserver: $(STAMP) ## Rebuild on change and serve on http://localhost:$(PORT)
 	$(PY) -m pipeline devserver --port $(PORT)
 
-test: $(STAMP) ## Run the whole test suite (browser tests when Chromium is present)
+# The Nu HTML Checker for tests/test_html_validity.py (pinned in package.json), when npm exists.
+NODE_TOOLS := $(if $(shell command -v npm 2>/dev/null),node_modules/vnu-jar)
+
+node_modules/vnu-jar: package.json package-lock.json
+	npm install --no-audit --no-fund
+	touch $@
+
+test: $(STAMP) $(NODE_TOOLS) ## Run the whole test suite (browser tests when Chromium is present)
 	$(PY) -m pytest
 
 lint: $(STAMP) ## Run ruff
