@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = "import sys; from pipeline.bench import child_main; child_main(sys.argv[1:])"
 TARGETS = {  # ratio -> (target, True when the ratio must be at least the target)
     "validate_vs_frictionless": (10.0, True),
+    "fastcheck_vs_frictionless": (10.0, True),
     "pages_vs_pelican": (3.0, True),
     "pages_vs_jinja": (0.5, True),
     "incremental_vs_full": (0.10, False),
@@ -131,6 +132,7 @@ def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
         "rows": rows, "pages": pages,
         "validate_rows_per_s": rate(rows, stages.get("validate")),
         "fastcheck_rows_per_s": rate(rows, stages.get("validate_fast")),
+        "structure_rows_per_s": rate(rows, stages.get("structure_fast")),
         "frictionless_rows_per_s": rate(rows, run["frictionless"]["seconds"]),
         "pages_per_s": rate(publish.get("pages") or 0, stages.get("pages")) or None,
         "pelican_pages_per_s": rate(run["pelican"]["pages"], run["pelican"]["seconds"]),
@@ -142,6 +144,8 @@ def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
         "validate_vs_frictionless": ratio(found["validate_rows_per_s"],
                                           found["frictionless_rows_per_s"]),
         "fastcheck_vs_frictionless": ratio(found["fastcheck_rows_per_s"],
+                                           found["frictionless_rows_per_s"]),
+        "structure_vs_frictionless": ratio(found["structure_rows_per_s"],
                                            found["frictionless_rows_per_s"]),
         "pages_vs_pelican": ratio(found["pages_per_s"], found["pelican_pages_per_s"]),
         "pages_vs_jinja": ratio(found["pages_per_s"], found["jinja_pages_per_s"]),
@@ -198,7 +202,8 @@ def table(result: dict[str, Any]) -> str:
     lines += [f"{name:<24}{fmt(seconds):>12}" for name, seconds in result["stages_s"].items()]
     lines += ["", f"{'metric':<28}{'median':>14}"]
     lines += [f"{key:<28}{fmt(result[key]):>14}" for key in (
-        "validate_rows_per_s", "fastcheck_rows_per_s", "frictionless_rows_per_s",
+        "validate_rows_per_s", "fastcheck_rows_per_s", "structure_rows_per_s",
+        "frictionless_rows_per_s", "structure_vs_frictionless",
         "pages_per_s", "pelican_pages_per_s", "jinja_pages_per_s", "full_s",
         "incremental_s", "peak_rss_mb")]
     lines += ["", f"{'target':<28}{'value':>10}{'goal':>10}  met"]
@@ -361,7 +366,8 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str)
 
 
 def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path) -> None:
-    """Stages measured on their own: statistics, and the vectorised structure pass."""
+    """Stages measured on their own: statistics, and the vectorised structure pass (alone,
+    and wired into validate_package as its ``structure`` argument)."""
     if exists("pipeline.statistics_doc"):
         from pipeline.statistics_doc import build_document
 
@@ -372,6 +378,7 @@ def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data:
         from pipeline.fastcheck import structure_problems
         from pipeline.validate import validate_package
 
+        timed(stages, "structure_fast", structure_problems, package)
         timed(stages, "validate_fast", validate_package, data, structure=structure_problems)
     else:
         notes.append("validate_fast: pipeline.fastcheck not present, not measured")

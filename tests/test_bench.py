@@ -16,7 +16,8 @@ from pipeline import bench
 REQUIRED = ("rows", "pages", "validate_rows_per_s", "frictionless_rows_per_s", "pages_per_s",
             "pelican_pages_per_s", "jinja_pages_per_s", "incremental_s", "full_s",
             "peak_rss_mb")
-RATIOS = ("validate_vs_frictionless", "pages_vs_pelican", "pages_vs_jinja",
+RATIOS = ("validate_vs_frictionless", "fastcheck_vs_frictionless", "structure_vs_frictionless",
+          "pages_vs_pelican", "pages_vs_jinja",
           "incremental_vs_full")
 
 
