@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,13 @@ TARGETS = {  # ratio -> (target, True when the ratio must be at least the target
 }
 STAGE_NAMES = {"export": "export", "run_pelican": "pages", "check_privacy": "privacy",
                "replace": "replace"}
+# Steps that --skip may replace by a no-op (their result is not used by later steps).
+SKIPPABLE = {"privacy": ("pipeline.build", "check_privacy"),
+             "finish_site": ("pipeline.build", "finish_site"),
+             "search": ("pipeline.search", "index_site")}
+# Steps inside a build step, timed too: (module, function, stage name).
+INNER_STEPS = (("pipeline.search", "index_site", "finish_site/search"),
+               ("pipeline.seo", "write_discovery_files", "finish_site/sitemap"))
 
 
 class BenchError(Exception):
@@ -92,12 +99,12 @@ def in_child(task: str, **kwargs: Any) -> dict[str, Any]:
         return json.loads(result.read_text(encoding="utf-8"))
 
 
-def one_run(work: Path, rows: int, settings: Path) -> dict[str, Any]:
+def one_run(work: Path, rows: int, settings: Path, skip: list[str]) -> dict[str, Any]:
     """Every measurement once, on the same data, and the ratios within this run."""
     paths = {"data": str(work / "data"), "changed": str(work / "data-changed"),
              "content": str(work / "content"), "out": str(work / "output"),
              "settings": str(settings)}
-    publish = in_child("publish", **paths)
+    publish = in_child("publish", **paths, skip=skip)
     pages = publish.get("pages") or estimated_pages(work)
     run = {"publish": publish,
            "frictionless": in_child("frictionless", data=paths["data"]),
@@ -139,6 +146,8 @@ def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
         "jinja_pages_per_s": rate(run["jinja"]["pages"], run["jinja"]["seconds"]),
         "full_s": publish.get("full_s"), "incremental_s": publish.get("incremental_s"),
         "peak_rss_mb": publish["peak_rss_mb"],
+        "peak_rss_self_mb": publish["peak_rss_self_mb"],
+        "peak_rss_child_mb": publish["peak_rss_child_mb"],
     }
     found.update({
         "validate_vs_frictionless": ratio(found["validate_rows_per_s"],
@@ -205,7 +214,7 @@ def table(result: dict[str, Any]) -> str:
         "validate_rows_per_s", "fastcheck_rows_per_s", "structure_rows_per_s",
         "frictionless_rows_per_s", "structure_vs_frictionless",
         "pages_per_s", "pelican_pages_per_s", "jinja_pages_per_s", "full_s",
-        "incremental_s", "peak_rss_mb")]
+        "incremental_s", "peak_rss_mb", "peak_rss_self_mb", "peak_rss_child_mb")]
     lines += ["", f"{'target':<28}{'value':>10}{'goal':>10}  met"]
     for key, judged in result["targets"].items():
         goal = ("≥ " if judged["at_least"] else "≤ ") + fmt(judged["target"])
@@ -226,6 +235,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to write the results (default bench/results.json)")
     parser.add_argument("--work", type=Path, default=None,
                         help="working folder (default: a temporary folder, removed after)")
+    parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE),
+                        help="leave a build step out (diagnosis only; noted in the results)")
     parser.add_argument("--settings", type=Path, default=ROOT / "pelicanconf.py",
                         help="Pelican settings of our build (default pelicanconf.py)")
 
@@ -234,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="kc-bench-"))
     try:
         prepared = prepare(work, args.scale, args.seed, args.provinces)
-        runs = [one_run(work, prepared["rows"], args.settings.resolve())
+        runs = [one_run(work, prepared["rows"], args.settings.resolve(), args.skip)
                 for _ in range(args.repeat)]
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
@@ -243,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     meta = {"scale": args.scale, "seed": args.seed, "repeat": args.repeat,
-            "provinces": args.provinces, "synth_s": prepared["synth_s"], "machine": machine()}
+            "provinces": args.provinces, "skipped": args.skip, "synth_s": prepared["synth_s"],
+            "machine": machine()}
     result = summarise(runs, meta)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
@@ -256,18 +268,24 @@ def run(args: argparse.Namespace) -> int:
 # --- the children: one measurement each, in a fresh interpreter ----------------------------
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux reports kilobytes)."""
+def peak_rss_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest child (Pagefind runs as one).
+
+    Linux reports kilobytes. The publish's peak is taken as their sum: the Python process
+    stays resident while the indexer runs.
+    """
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_rss_mb": own + child, "peak_rss_self_mb": own, "peak_rss_child_mb": child}
 
 
 def child_main(argv: list[str]) -> None:
     """Entry point of a child: ``task``, its keyword arguments as JSON, the result path."""
     task, kwargs, result = argv[0], json.loads(argv[1]), Path(argv[2])
     found = TASKS[task](**kwargs)
-    found["peak_rss_mb"] = peak_rss_mb()
+    found.update(peak_rss_mb())
     result.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
 
 
@@ -290,7 +308,7 @@ def timer(stages: dict[str, float], name: str, function: Callable) -> Callable:
 BUILD_STEPS: dict[str, Callable] = {}  # pipeline.build's own functions, before wrapping
 
 
-def instrument_build(stages: dict[str, float]) -> Any:
+def instrument_build(stages: dict[str, float], skip: Iterable[str] = ()) -> Any:
     """pipeline.build with every step that ``build()`` calls timed into ``stages``.
 
     Wrapping the module's own functions (in this child process only) follows build.py as it
@@ -304,7 +322,20 @@ def instrument_build(stages: dict[str, float]) -> Any:
                             and getattr(build, name).__module__ == build.__name__})
     for name, function in BUILD_STEPS.items():
         setattr(build, name, timer(stages, STAGE_NAMES.get(name, name), function))
+    for module_name, name, stage in INNER_STEPS:
+        if exists(module_name):
+            module = importlib.import_module(module_name)
+            BUILD_STEPS.setdefault(f"{module_name}.{name}", getattr(module, name))
+            setattr(module, name, timer(stages, stage, BUILD_STEPS[f"{module_name}.{name}"]))
+    for step in skip:
+        module_name, name = SKIPPABLE[step]
+        setattr(importlib.import_module(module_name), name, skipped)
     return build
+
+
+def skipped(*args: Any, **kwargs: Any) -> None:
+    """Stands in for a step left out with --skip."""
+    return None
 
 
 def timed(stages: dict[str, float], name: str, function: Callable, *args: Any,
@@ -317,11 +348,11 @@ def count_pages(out: Path) -> int:
 
 
 def validate_and_build(stages: dict[str, float], data: Path, content: Path, out: Path,
-                       settings: Path) -> float:
+                       settings: Path, skip: Iterable[str] = ()) -> float:
     """One publish as `make publish` does it (validate, then build); its wall time."""
     from pipeline.validate import validate_package
 
-    build = instrument_build(stages)
+    build = instrument_build(stages, skip)
     started = time.perf_counter()
     package, report = timed(stages, "validate", validate_package, data, content)
     if not report.ok:
@@ -343,7 +374,8 @@ def quiet() -> Any:
         logger.setLevel(level)
 
 
-def publish_task(data: str, changed: str, content: str, out: str, settings: str) -> dict:
+def publish_task(data: str, changed: str, content: str, out: str, settings: str,
+                 skip: list[str] | None = None) -> dict:
     """Our publish: every stage timed, then a republish after one row changed."""
     from pipeline.load import load_package
 
@@ -354,13 +386,17 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str)
     if not (exists("pipeline.validate") and exists("pipeline.build")):
         notes.append("pipeline.validate or pipeline.build missing: publish not measured")
         return {"stages": stages, "notes": notes, "pages": None}
-    full = validate_and_build(stages, Path(data), Path(content), Path(out), Path(settings))
+    skip = skip or []
+    full = validate_and_build(stages, Path(data), Path(content), Path(out), Path(settings),
+                              skip)
     pages = count_pages(Path(out))
     again: dict[str, float] = {}
     incremental = validate_and_build(again, Path(changed), Path(content), Path(out),
-                                     Path(settings))
+                                     Path(settings), skip)
     if not exists("pipeline.search"):
         notes.append("search index: pipeline.search not present, not measured")
+    for step in skip:
+        notes.append(f"{step}: skipped on request (--skip), not part of full_s")
     return {"stages": stages, "notes": notes, "pages": pages, "full_s": full,
             "incremental_s": incremental, "incremental_stages": again}
 
