@@ -49,6 +49,7 @@ TEXT = {
         "unavailable": "Không tải được chỉ mục tìm kiếm. Hãy dùng các danh sách dưới đây.",
         "none": "Không tìm thấy kết quả cho “{query}”.",
         "count": "{count} kết quả cho “{query}”.",
+        "count_filtered": "{count} trang phù hợp với bộ lọc.",
         "more": "Xem thêm kết quả",
     },
     "en": {
@@ -66,6 +67,7 @@ TEXT = {
         "unavailable": "The search index could not be loaded. Please use the lists below.",
         "none": "No results for “{query}”.",
         "count": "{count} results for “{query}”.",
+        "count_filtered": "{count} pages match the filters.",
         "more": "Show more results",
     },
 }

@@ -153,7 +153,8 @@ class SearchPage {
     this.shown = 0;
     this.list.replaceChildren();
     await this.showMore();
-    const template = this.results.length ? this.text.count : this.text.none;
+    const found = this.results.length ? this.text.count : this.text.none;
+    const template = query ? found : this.text.count_filtered;
     this.status.textContent = format(template, { count: this.results.length, query });
   }
 
