@@ -45,7 +45,8 @@ TINY: dict[str, list[dict]] = {
     "establishments": [
         dict(establishment_id="e-04-0001", province_code="04",
              name="Công ty cổ phần Chế biến tre trúc Hòa An", legal_form="enterprise",
-             sector="WOOD", products_vi="đũa tre; ván ghép tre", products_en="bamboo chopsticks; bamboo board",
+             sector="WOOD", products_vi="đũa tre; ván ghép tre",
+             products_en="bamboo chopsticks; bamboo board",
              commune_id="01654-2025", address="Xóm Nà Mạ", latitude="22.70000",
              longitude="106.20000", founded_year="2005", employees="40", ocop_stars="",
              typical_product_level="region", typical_product_year="2019", showcase="true",

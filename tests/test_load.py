@@ -18,7 +18,7 @@ def test_tiny_package_loads_typed(tiny_package):
 
 
 def test_missing_descriptor_is_an_exception(tmp_path):
-    with pytest.raises(PackageError, match="datapackage.yaml"):
+    with pytest.raises(PackageError, match=r"datapackage\.yaml"):
         load_package(tmp_path)
 
 
