@@ -136,6 +136,9 @@ def test_data_json_datasets_have_the_required_fields(exported):
 # -- DCAT-AP 3.0 ------------------------------------------------------------------------------
 
 def shacl(graph: rdflib.Graph) -> tuple[bool, str]:
+    """The official DCAT-AP 3.0.0 shapes live beside the project (shared/), not in it."""
+    if not SHAPES.is_file():
+        pytest.skip(f"DCAT-AP SHACL shapes not found at {SHAPES}")
     conforms, _, text = pyshacl.validate(graph, shacl_graph=rdflib.Graph().parse(SHAPES))
     return conforms, text
 
