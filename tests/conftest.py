@@ -127,6 +127,52 @@ def write_package(root: Path, rows: dict[str, list[dict]]) -> Path:
     return root
 
 
+STORY = """Title: {title}
+Date: 2025-11-03
+Slug: bamboo
+Lang: {lang}
+Establishment: e-04-0001
+Summary: {summary}
+
+{body}
+"""
+PAGE = "Title: {title}\nSlug: {slug}\nLang: {lang}\n\n{body}\n"
+
+
+def write_content(root: Path) -> Path:
+    """One story in both languages and the data-notes page every page links to."""
+    stories, pages = root / "stories", root / "pages"
+    stories.mkdir(parents=True)
+    pages.mkdir()
+    (stories / "bamboo.md").write_text(STORY.format(
+        title="Tre trúc Hòa An", lang="vi", summary="Xưởng tre có máy mới.",
+        body="Xưởng tre ở Hòa An."), encoding="utf-8")
+    (stories / "bamboo.en.md").write_text(STORY.format(
+        title="Hòa An bamboo", lang="en", summary="A bamboo workshop got new machines.",
+        body="A bamboo workshop in Hòa An."), encoding="utf-8")
+    for lang, suffix, title in (("vi", "", "Ghi chú về dữ liệu"), ("en", ".en", "Data notes")):
+        (pages / f"data-notes{suffix}.md").write_text(PAGE.format(
+            title=title, slug="data-notes", lang=lang, body="Sample."), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_site(tmp_path_factory) -> Path:
+    """The tiny package and content built once with the real settings and theme.
+
+    Many modules read the same built site; building it once keeps the suite fast.
+    """
+    from pipeline import build
+
+    root = tmp_path_factory.mktemp("tiny-site")
+    data = write_package(root / "data", TINY)
+    content = write_content(root / "content")
+    package, report = build.validate(data, content)
+    assert report.ok, report.to_dict()
+    build.build(package, ROOT / "pelicanconf.py", root / "output", content)
+    return root / "output"
+
+
 @pytest.fixture
 def tiny_rows() -> dict[str, list[dict]]:
     """A fresh, editable copy of the tiny package's rows (strings, as in a CSV)."""

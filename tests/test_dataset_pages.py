@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, TINY, write_package
+from conftest import ROOT, TINY, write_content, write_package
 from test_release import edit_second
-from test_site_build import write_content
 
 from pipeline import build, release
 from pipeline.checks import broken_links

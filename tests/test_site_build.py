@@ -1,6 +1,6 @@
 """Integration: build the whole site from the tiny package and read it back with BeautifulSoup.
 
-One build per module (Pelican takes a second or two); every test reads the same output.
+One build per session (the `tiny_site` fixture in conftest); every test reads the same output.
 """
 
 from __future__ import annotations
@@ -9,51 +9,16 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, TINY, write_package
 
-from pipeline import build
 from pipeline.checks import broken_links, external_loads
 
-STORY = """Title: {title}
-Date: 2025-11-03
-Slug: bamboo
-Lang: {lang}
-Establishment: e-04-0001
-Summary: {summary}
-
-{body}
-"""
-PAGE = "Title: {title}\nSlug: {slug}\nLang: {lang}\n\n{body}\n"
 PRIVATE_VALUES = ["Nông Văn Lạc", "0912345678"]
 
 
-def write_content(root: Path) -> Path:
-    """One story in both languages and the data-notes page every page links to."""
-    stories, pages = root / "stories", root / "pages"
-    stories.mkdir(parents=True)
-    pages.mkdir()
-    (stories / "bamboo.md").write_text(STORY.format(
-        title="Tre trúc Hòa An", lang="vi", summary="Xưởng tre có máy mới.",
-        body="Xưởng tre ở Hòa An."), encoding="utf-8")
-    (stories / "bamboo.en.md").write_text(STORY.format(
-        title="Hòa An bamboo", lang="en", summary="A bamboo workshop got new machines.",
-        body="A bamboo workshop in Hòa An."), encoding="utf-8")
-    for lang, suffix, title in (("vi", "", "Ghi chú về dữ liệu"), ("en", ".en", "Data notes")):
-        (pages / f"data-notes{suffix}.md").write_text(PAGE.format(
-            title=title, slug="data-notes", lang=lang, body="Sample."), encoding="utf-8")
-    return root
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The tiny package and content built with the real settings and theme."""
-    root = tmp_path_factory.mktemp("site")
-    data = write_package(root / "data", TINY)
-    content = write_content(root / "content")
-    package, report = build.validate(data, content)
-    assert report.ok, report.to_dict()
-    build.build(package, ROOT / "pelicanconf.py", root / "output", content)
-    return root / "output"
+@pytest.fixture(scope="session")
+def site(tiny_site) -> Path:
+    """The tiny site, built once per session (conftest)."""
+    return tiny_site
 
 
 def soup(site: Path, address: str) -> BeautifulSoup:

@@ -1,7 +1,7 @@
 """The statistics pages built from the tiny package: chart, table, CSV and JSON agree.
 
-One build per module, with the site's real settings and theme (the helpers of
-test_site_build); every test reads the same output back with BeautifulSoup.
+One build per session (the `tiny_site` fixture in conftest), with the real settings and
+theme; every test reads the same output back with BeautifulSoup.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, TINY, write_package
-from test_site_build import write_content
 
-from pipeline import build, statistics_doc, stats_pages
+from pipeline import statistics_doc, stats_pages
 
 MEASURE_OF_CHART = {  # the chart's series, in order, per section (pipeline.statistics_doc)
     "by-year": ["national", "local"], "by-level": ["state_support_vnd", "counterpart_vnd"],
@@ -30,16 +28,10 @@ SCOPE_PAGES = ["districts/049/", "districts/051/", "contents/mhtd/", "sectors/me
                "establishments/e-04-0001/", "communes/01576-2025/"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The tiny package and content built with the real settings and theme."""
-    root = tmp_path_factory.mktemp("stats-site")
-    data = write_package(root / "data", TINY)
-    content = write_content(root / "content")
-    package, report = build.validate(data, content)
-    assert report.ok, report.to_dict()
-    build.build(package, ROOT / "pelicanconf.py", root / "output", content)
-    return root / "output"
+@pytest.fixture(scope="session")
+def site(tiny_site) -> Path:
+    """The tiny site, built once per session (conftest)."""
+    return tiny_site
 
 
 def soup(site: Path, address: str) -> BeautifulSoup:
