@@ -99,20 +99,22 @@ def in_child(task: str, **kwargs: Any) -> dict[str, Any]:
         return json.loads(result.read_text(encoding="utf-8"))
 
 
-def one_run(work: Path, rows: int, settings: Path, skip: list[str]) -> dict[str, Any]:
+def one_run(work: Path, rows: int, args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement once, on the same data, and the ratios within this run."""
     paths = {"data": str(work / "data"), "changed": str(work / "data-changed"),
              "content": str(work / "content"), "out": str(work / "output"),
-             "settings": str(settings)}
-    publish = in_child("publish", **paths, skip=skip)
+             "settings": str(args.settings.resolve())}
+    publish = in_child("publish", **paths, skip=args.skip, incremental=args.incremental)
     pages = publish.get("pages") or estimated_pages(work)
+    if args.reference_pages:
+        pages = min(pages, args.reference_pages)
     run = {"publish": publish,
            "frictionless": in_child("frictionless", data=paths["data"]),
            "pelican": in_child("pelican", data=paths["data"], pages=pages,
                                work=str(work / "pelican")),
            "jinja": in_child("jinja", data=paths["data"], pages=pages,
                              work=str(work / "jinja"))}
-    run["metrics"] = metrics(run, rows, pages)
+    run["metrics"] = metrics(run, rows, publish.get("pages") or pages)
     return run
 
 
@@ -206,7 +208,8 @@ def table(result: dict[str, Any]) -> str:
             f"{value:,.0f}"
 
     lines = [f"scale {result['scale']} · seed {result['seed']} · {result['repeat']} run(s) · "
-             f"{fmt(result['rows'])} rows · {fmt(result['pages'])} pages", "",
+             f"{fmt(result['rows'])} rows · {fmt(result['pages'])} pages (references: "
+             f"{fmt(result['reference_pages'])})", "",
              f"{'stage':<24}{'median s':>12}"]
     lines += [f"{name:<24}{fmt(seconds):>12}" for name, seconds in result["stages_s"].items()]
     lines += ["", f"{'metric':<28}{'median':>14}"]
@@ -237,6 +240,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="working folder (default: a temporary folder, removed after)")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE),
                         help="leave a build step out (diagnosis only; noted in the results)")
+    parser.add_argument("--reference-pages", type=int, default=None,
+                        help="cap the pages Pelican and Jinja2 render (their rate is per "
+                             "page; default: as many as our build wrote)")
+    parser.add_argument("--no-incremental", dest="incremental", action="store_false",
+                        help="skip the republish after one change (incremental_s is null)")
     parser.add_argument("--settings", type=Path, default=ROOT / "pelicanconf.py",
                         help="Pelican settings of our build (default pelicanconf.py)")
 
@@ -245,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="kc-bench-"))
     try:
         prepared = prepare(work, args.scale, args.seed, args.provinces)
-        runs = [one_run(work, prepared["rows"], args.settings.resolve(), args.skip)
+        runs = [one_run(work, prepared["rows"], args)
                 for _ in range(args.repeat)]
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
@@ -254,7 +262,8 @@ def run(args: argparse.Namespace) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     meta = {"scale": args.scale, "seed": args.seed, "repeat": args.repeat,
-            "provinces": args.provinces, "skipped": args.skip, "synth_s": prepared["synth_s"],
+            "provinces": args.provinces, "skipped": args.skip,
+            "reference_pages": runs[0]["pelican"]["pages"], "synth_s": prepared["synth_s"],
             "machine": machine()}
     result = summarise(runs, meta)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -375,7 +384,7 @@ def quiet() -> Any:
 
 
 def publish_task(data: str, changed: str, content: str, out: str, settings: str,
-                 skip: list[str] | None = None) -> dict:
+                 skip: list[str] | None = None, incremental: bool = True) -> dict:
     """Our publish: every stage timed, then a republish after one row changed."""
     from pipeline.load import load_package
 
@@ -391,14 +400,16 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str,
                               skip)
     pages = count_pages(Path(out))
     again: dict[str, float] = {}
-    incremental = validate_and_build(again, Path(changed), Path(content), Path(out),
-                                     Path(settings), skip)
+    republish = validate_and_build(again, Path(changed), Path(content), Path(out),
+                                   Path(settings), skip) if incremental else None
+    if not incremental:
+        notes.append("incremental: not measured (--no-incremental)")
     if not exists("pipeline.search"):
         notes.append("search index: pipeline.search not present, not measured")
     for step in skip:
         notes.append(f"{step}: skipped on request (--skip), not part of full_s")
     return {"stages": stages, "notes": notes, "pages": pages, "full_s": full,
-            "incremental_s": incremental, "incremental_stages": again}
+            "incremental_s": republish, "incremental_stages": again}
 
 
 def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path) -> None:
