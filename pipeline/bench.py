@@ -35,6 +35,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make bench` must finish in a few minutes on a 2-core machine: the site has pages per unit
+# and per establishment-year, so even a small package of all 34 provinces is ~12,000 pages.
+DEFAULT_SCALE = 0.01
+DEFAULT_PROVINCES = 4
 CHILD = "import sys; from pipeline.bench import child_main; child_main(sys.argv[1:])"
 TARGETS = {  # ratio -> (target, True when the ratio must be at least the target)
     "validate_vs_frictionless": (10.0, True),
@@ -228,12 +232,14 @@ def table(result: dict[str, Any]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scale", type=float, default=0.05,
-                        help="synthetic package scale (1 = 50,000 projects); default 0.05")
+    parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                        help="synthetic package scale (1 = 50,000 projects); default "
+                             f"{DEFAULT_SCALE}")
     parser.add_argument("--repeat", type=int, default=3, help="runs; medians are reported")
     parser.add_argument("--seed", type=int, default=2025, help="seed of the synthetic package")
-    parser.add_argument("--provinces", type=int, default=None,
-                        help="keep only the first N provinces (quick runs)")
+    parser.add_argument("--provinces", type=int, default=DEFAULT_PROVINCES,
+                        help=f"keep only the first N provinces (default {DEFAULT_PROVINCES}; "
+                             "0 = all 34)")
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"),
                         help="where to write the results (default bench/results.json)")
     parser.add_argument("--work", type=Path, default=None,
@@ -252,7 +258,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="kc-bench-"))
     try:
-        prepared = prepare(work, args.scale, args.seed, args.provinces)
+        prepared = prepare(work, args.scale, args.seed, args.provinces or None)
         runs = [one_run(work, prepared["rows"], args)
                 for _ in range(args.repeat)]
     except BenchError as exc:
