@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import inspect
 import json
 import logging
 import os
@@ -48,15 +47,16 @@ TARGETS = {  # ratio -> (target, True when the ratio must be at least the target
     "incremental_vs_full": (0.10, False),
     "peak_rss_mb": (2048.0, False),
 }
-STAGE_NAMES = {"export": "export", "run_pelican": "pages", "check_privacy": "privacy",
-               "replace": "replace"}
-# Steps that --skip may replace by a no-op (their result is not used by later steps).
+# Steps that --skip may replace by a no-op (diagnosis only): (module, function).
 SKIPPABLE = {"privacy": ("pipeline.build", "check_privacy"),
-             "finish_site": ("pipeline.build", "finish_site"),
-             "search": ("pipeline.search", "index_site")}
-# Steps inside a build step, timed too: (module, function, stage name).
-INNER_STEPS = (("pipeline.search", "index_site", "finish_site/search"),
-               ("pipeline.seo", "write_discovery_files", "finish_site/sitemap"))
+             "checks": ("pipeline.build", "post_build_checks"),
+             "search": ("pipeline.build", "finish_site")}
+# Steps inside a build stage, timed too: (module, function, stage name).
+INNER_STEPS = (("pipeline.search", "index_site", "search/pagefind"),
+               ("pipeline.seo", "write_discovery_files", "search/sitemap"),
+               ("pipeline.checks", "broken_links", "checks/links"),
+               ("pipeline.build", "check_privacy", "checks/privacy"),
+               ("pipeline.checks", "package_errors", "checks/package"))
 
 
 class BenchError(Exception):
@@ -286,14 +286,15 @@ def run(args: argparse.Namespace) -> int:
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident memory of this process and of its largest child (Pagefind runs as one).
 
-    Linux reports kilobytes. The publish's peak is taken as their sum: the Python process
-    stays resident while the indexer runs.
+    Linux reports kilobytes. A child's peak includes the pages it shared with this process
+    when it was forked, so adding the two would count those twice; the larger of the two is
+    reported as the publish's peak (both are kept).
     """
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"peak_rss_mb": own + child, "peak_rss_self_mb": own, "peak_rss_child_mb": child}
+    return {"peak_rss_mb": max(own, child), "peak_rss_self_mb": own, "peak_rss_child_mb": child}
 
 
 def child_main(argv: list[str]) -> None:
@@ -320,37 +321,44 @@ def timer(stages: dict[str, float], name: str, function: Callable) -> Callable:
     return timed
 
 
-BUILD_STEPS: dict[str, Callable] = {}  # pipeline.build's own functions, before wrapping
+ORIGINALS: dict[str, Callable] = {}  # functions wrapped or skipped, before any change
 
 
-def instrument_build(stages: dict[str, float], skip: Iterable[str] = ()) -> Any:
-    """pipeline.build with every step that ``build()`` calls timed into ``stages``.
+def original(module_name: str, name: str) -> Callable:
+    key = f"{module_name}.{name}"
+    if key not in ORIGINALS:
+        ORIGINALS[key] = getattr(importlib.import_module(module_name), name)
+    return ORIGINALS[key]
 
-    Wrapping the module's own functions (in this child process only) follows build.py as it
-    changes, instead of copying its sequence of steps here.
-    """
-    from pipeline import build
 
-    if not BUILD_STEPS:
-        BUILD_STEPS.update({name: getattr(build, name) for name in build.build.__code__.co_names
-                            if inspect.isfunction(getattr(build, name, None))
-                            and getattr(build, name).__module__ == build.__name__})
-    for name, function in BUILD_STEPS.items():
-        setattr(build, name, timer(stages, STAGE_NAMES.get(name, name), function))
+def instrument(stages: dict[str, float], skip: Iterable[str] = ()) -> None:
+    """Time the steps inside the build's stages into ``stages`` (in this child process only),
+    and replace the steps left out with --skip by a no-op."""
     for module_name, name, stage in INNER_STEPS:
-        if exists(module_name):
-            module = importlib.import_module(module_name)
-            BUILD_STEPS.setdefault(f"{module_name}.{name}", getattr(module, name))
-            setattr(module, name, timer(stages, stage, BUILD_STEPS[f"{module_name}.{name}"]))
+        if exists(module_name) and hasattr(importlib.import_module(module_name), name):
+            setattr(importlib.import_module(module_name), name,
+                    timer(stages, stage, original(module_name, name)))
     for step in skip:
         module_name, name = SKIPPABLE[step]
+        original(module_name, name)
         setattr(importlib.import_module(module_name), name, skipped)
-    return build
 
 
-def skipped(*args: Any, **kwargs: Any) -> None:
+def skipped(*args: Any, **kwargs: Any) -> str:
     """Stands in for a step left out with --skip."""
-    return None
+    return "skipped"
+
+
+def timing_progress(stages: dict[str, float]) -> Any:
+    """A silent ``pipeline.progress.Progress`` that records each stage's duration: the
+    build's own stage names and clock."""
+    from pipeline.progress import Progress
+
+    class Timing(Progress):
+        def finish(self, stage: str, seconds: float, detail: str = "") -> None:
+            stages[stage] = stages.get(stage, 0.0) + seconds
+
+    return Timing()
 
 
 def timed(stages: dict[str, float], name: str, function: Callable, *args: Any,
@@ -365,15 +373,17 @@ def count_pages(out: Path) -> int:
 def validate_and_build(stages: dict[str, float], data: Path, content: Path, out: Path,
                        settings: Path, skip: Iterable[str] = ()) -> float:
     """One publish as `make publish` does it (validate, then build); its wall time."""
+    from pipeline import build
     from pipeline.validate import validate_package
 
-    build = instrument_build(stages, skip)
+    instrument(stages, skip)
     started = time.perf_counter()
     package, report = timed(stages, "validate", validate_package, data, content)
     if not report.ok:
         raise BenchError(f"the synthetic package is invalid: {report.errors[:3]}")
     with quiet():
-        build.build(package, settings, out, content)
+        build.build(package, settings, out, content, progress=timing_progress(stages),
+                    report=report)
     return time.perf_counter() - started
 
 
