@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import pagefind_bundle
+
 BUNDLE = "pagefind"
 
 #: Pages left out of the index: continuation pages and sort orders of lists (their first
@@ -158,4 +160,8 @@ def index_site(out_dir: Path) -> IndexSummary:
     if not (bundle / "pagefind-entry.json").is_file():
         raise SearchIndexError("pagefind wrote no index")
     sort_entry(bundle)
+    try:
+        pagefind_bundle.canonicalise(bundle)  # filter order is random in Pagefind's output
+    except (pagefind_bundle.BundleError, OSError, IndexError, ValueError) as exc:
+        raise SearchIndexError(f"pagefind bundle: {exc}") from exc
     return IndexSummary(count, index_languages(bundle))
