@@ -102,9 +102,11 @@ def build_version(site: SiteData) -> str:
     return str(site.package.descriptor.get("version", "0.0.0"))
 
 
-def build_date() -> str:
-    """The date the export stamps (same rule as the build: SOURCE_DATE_EPOCH, else today)."""
-    return release.release_date()
+def build_date(site: SiteData | None = None) -> str:
+    """The date the export stamps: the build's (``KC_BUILD_DATE``, never the clock), else
+    the release rule (``SOURCE_DATE_EPOCH``, else today) for a plain ``pelican`` run."""
+    given = site.settings.get("KC_BUILD_DATE") if site is not None else None
+    return given or release.release_date()
 
 
 def last_changed(site: SiteData, name: str | None = None) -> str:
@@ -114,7 +116,7 @@ def last_changed(site: SiteData, name: str | None = None) -> str:
     """
     dates = [m["date"] for m in manifests(site) if not m["previous"]
              or any(sum(c.values()) for r, c in m["changes"].items() if name in (None, r))]
-    return dates[-1] if dates else build_date()
+    return dates[-1] if dates else build_date(site)
 
 
 def downloads(site: SiteData) -> list[dict]:
@@ -174,7 +176,7 @@ def coverage(site: SiteData, name: str | None, lang: str) -> dict:
 
 def common(site: SiteData, name: str | None, lang: str) -> dict:
     """What the package page and every resource page share."""
-    version, created = build_version(site), build_date()
+    version, created = build_version(site), build_date(site)
     return {
         "t": TEXT[lang], "version": version, "last_change": last_changed(site, name),
         "citation": catalog.citation(site.package, version=version, created=created,

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -266,34 +267,41 @@ def public_tables(package: Package) -> dict[str, tuple[list[dict], list[dict]]]:
             for name in package.resource_names}
 
 
-def export_open_data(package: Package, out_dir: Path, *, version: str,
-                     created: str) -> list[dict]:
+def export_open_data(package: Package, out_dir: Path, *, version: str, created: str,
+                     on_file: Callable[[dict], None] | None = None) -> list[dict]:
     """Write ``out_dir/data/**`` plus the catalogues and return one dict per download.
 
     Each dict has ``resource`` (a resource name, or the package name for whole-package
     files), ``format``, ``path`` (relative to ``out_dir``), ``bytes``, ``sha256``,
-    ``media_type`` and ``kind`` (``data`` or ``metadata``).
+    ``media_type`` and ``kind`` (``data`` or ``metadata``). ``on_file`` is called with each
+    dict as soon as its file is written (the build's progress display).
     """
     out_dir = Path(out_dir)
     data_dir = out_dir / "data"
     tables = public_tables(package)
     csvs = {name: csv_bytes(*table) for name, table in tables.items()}
-    downloads = []
+    downloads: list[dict] = []
+
+    def add(written: dict) -> None:
+        downloads.append(written)
+        if on_file is not None:
+            on_file(written)
+
     for name, (_fields, records) in tables.items():
-        downloads.append(download(out_dir, data_dir / f"{name}.csv", csvs[name], name, "csv"))
-        downloads.append(download(out_dir, data_dir / f"{name}.json", json_bytes(records),
+        add(download(out_dir, data_dir / f"{name}.csv", csvs[name], name, "csv"))
+        add(download(out_dir, data_dir / f"{name}.json", json_bytes(records),
                                   name, "json"))
     descriptor = package_descriptor(package, csvs, version=version, created=created)
     whole = descriptor["name"]
-    downloads.append(download(out_dir, data_dir / f"{whole}.xlsx",
+    add(download(out_dir, data_dir / f"{whole}.xlsx",
                               xlsx_bytes(descriptor, tables, created), whole, "xlsx"))
     members = [("datapackage.json", descriptor_bytes(descriptor)),
                (README_NAME, readme_bytes(descriptor)),
                *((f"{name}.csv", data) for name, data in csvs.items())]
-    downloads.append(download(out_dir, data_dir / f"{whole}.zip",
+    add(download(out_dir, data_dir / f"{whole}.zip",
                               deterministic_zip(members, created), whole, "zip"))
-    downloads.append(download(out_dir, data_dir / "datapackage.json", members[0][1], whole,
+    add(download(out_dir, data_dir / "datapackage.json", members[0][1], whole,
                               "datapackage", "metadata"))
     for path, fmt, data in catalog_files(package, downloads, version=version, created=created):
-        downloads.append(download(out_dir, out_dir / path, data, whole, fmt, "metadata"))
+        add(download(out_dir, out_dir / path, data, whole, fmt, "metadata"))
     return downloads
