@@ -1,33 +1,54 @@
-"""`python -m pipeline build`: validate, then build the site and open data, then swap it in.
+"""`python -m pipeline build`: validate, build into a staging folder, check, then swap it in.
 
-Nothing is written when the data is invalid. The site is built into a temporary folder beside
-the output folder and moved into place only when everything succeeded, so a failed build
-never leaves a half-written site: the previous output stays as it was.
+Nothing is written when the data is invalid. The open data, the photos, the pages and the
+search index are written into a staging folder beside the output folder
+(``pipeline/swap.py``); the post-build checks (internal links, nothing loaded from other
+hosts, no private value anywhere, the published data package valid with its hashes) must all
+pass, and only then does the new site replace the old one in one ``renameat2`` exchange. A
+failure at any stage, or the process killed at any moment, leaves the previous output exactly
+as it was; the exit status (0 published, 1 refused or failed, 130 interrupted) and the message
+say what happened.
+
+Stages report to a ``Progress`` (``pipeline/progress.py``); only ``run`` chooses to print.
+Every date in the output comes from ``created_date`` (``SOURCE_DATE_EPOCH``, else the data
+release, else the last commit), never from the clock, so two builds of one commit are
+byte-identical.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import logging
 import os
-import shutil
+import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from pipeline import swap
 from pipeline.load import Package
+from pipeline.progress import (
+    ConsoleProgress,
+    Progress,
+    QuietProgress,
+    stage,
+    with_kill_switch,
+)
 from pipeline.report import Report
 from pipeline.validate import validate_package
 
 LOG = logging.getLogger("pipeline.build")
+FALLBACK_DATE = "1980-01-01"  # the ZIP epoch: used only without any other date source
+MAX_LISTED = 5  # problems quoted in a failure message
+#: Pelican warnings that say nothing about our content (its reStructuredText reader's locale).
+HARMLESS = ("Docutils has no localization",)
 
 
 class BuildFailed(Exception):
-    """Pelican or the export failed; the message says what, the output was left untouched."""
+    """A stage or a post-build check failed; the message says what; output was left untouched."""
 
 
 def validate(data_dir: Path, content_dir: Path | None) -> tuple[Package, Report]:
@@ -44,67 +65,124 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"),
                         help="content folder (stories and pages)")
     parser.add_argument("--quiet", action="store_true",
-                        help="print only errors (for tests and scripts)")
+                        help="print only errors (for CI, tests and scripts)")
 
+
+# -- the command line: the only place that prints ---------------------------------------------
 
 def run(args: argparse.Namespace) -> int:
-    if args.quiet:
-        quiet_pelican()
-    package, report = validate(args.data, args.content)
+    quiet = getattr(args, "quiet", False)
+    progress = with_kill_switch(QuietProgress() if quiet else ConsoleProgress())
+    started = time.perf_counter()
+    try:
+        return publish(args, progress, started, quiet)
+    except BuildFailed as exc:
+        print(f"build failed; {args.output} left as it was.\n  {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nbuild interrupted; {args.output} left as it was", file=sys.stderr)
+        return 130
+    finally:
+        progress.close()
+
+
+def publish(args: argparse.Namespace, progress: Progress, started: float, quiet: bool) -> int:
+    """Validate, then build; prints the refusal or the closing line."""
+    with stage(progress, "validate") as step:
+        package, report = validate(args.data, args.content)
+        step.detail = validation_summary(package, report)
     if not report.ok:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=sys.stderr)
-        print(f"build stopped: {len(report.errors)} data errors; nothing was written",
-              file=sys.stderr)
+        print(f"build stopped: {len(report.errors)} data errors; nothing was written, "
+              f"{args.output} left as it was", file=sys.stderr)
         return 1
-    try:
-        counts = build(package, args.settings, args.output, args.content)
-    except BuildFailed as exc:
-        print(f"build failed, {args.output} left as it was: {exc}", file=sys.stderr)
-        return 1
-    if not args.quiet:
-        print(f"built {sum(counts.values())} files into {args.output}")
+    counts = build(package, args.settings, args.output, args.content, progress=progress,
+                   report=report)
+    if not quiet:
+        print(f"published {sum(counts.values())} files into {args.output} "
+              f"in {time.perf_counter() - started:.1f} s")
     return 0
 
 
-def quiet_pelican() -> None:
-    """Silence Pelican's progress lines (its rich console); errors still reach stderr."""
-    from pelican.log import console
+def validation_summary(package: Package, report: Report) -> str:
+    rows = sum(len(frame) for frame in package.frames.values())
+    return (f"{len(package.frames)} resources, {rows} rows, {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings")
 
-    console.quiet = True
 
+# -- the build: stages in order, the swap last --------------------------------------------------
 
-def build(package: Package, settings_file: Path, output: Path,
-          content: Path | None = None) -> dict[str, int]:
-    """Build into a temporary sibling of ``output``, then move it into place."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
+def build(package: Package, settings_file: Path, output: Path, content: Path | None = None,
+          *, progress: Progress | None = None, report: Report | None = None) -> dict[str, int]:
+    """Build into a staging folder beside ``output``, check it, then swap it into place.
+
+    The stages are called from here, in order (the bench times them by these names).
+    """
+    progress, output = progress or Progress(), output.resolve()
+    swap.clean_stale(output)
+    staging = swap.create_staging(output)
+    work, created = staging.site, created_date(package.root)
     try:
-        downloads = export(package, work)
-        run_pelican(settings_file, work, package, content, downloads)
-        finish_site(settings_file, work)
-        check_privacy(package, work)
-        replace(output, work)
+        with stage(progress, "export") as step:
+            downloads = export(package, work, created, lambda _: progress.advance("export"))
+            step.detail = f"{len(downloads)} files"
+        with stage(progress, "photos") as step:
+            images = photo_index(content)
+            step.detail = ("left to Pelican" if images is None
+                           else f"{len(images.renditions)} photos")
+        with stage(progress, "pages") as step:
+            extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
+                     "KC_PROGRESS": progress}
+            for message in run_pelican(settings_file, work, package, content, downloads, extra):
+                progress.warn("pages", message)
+            step.detail = f"{sum(1 for _ in work.rglob('*.html'))} pages"
+        with stage(progress, "search") as step:
+            step.detail = finish_site(settings_file, work)
+        with stage(progress, "checks") as step:
+            step.detail = post_build_checks(package, work, site_url(settings_file), progress)
+        with stage(progress, "swap") as step:
+            step.detail = replace(output, staging)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        swap.discard(staging)
         raise
+    with stage(progress, "cleanup"):
+        swap.discard(staging)
     return count_files(output)
 
 
-def export(package: Package, out_dir: Path) -> list[dict]:
-    """The open-data downloads, when the export module exists (it owns output/data/)."""
-    if importlib.util.find_spec("pipeline.export") is None:
-        return []
+def export(package: Package, out_dir: Path, created: str | None = None,
+           on_file: Any = None) -> list[dict]:
+    """The open-data downloads (``pipeline/export.py`` owns ``output/data/``)."""
     from pipeline.export import export_open_data
 
     try:
         return export_open_data(package, out_dir, version=str(package.descriptor.get(
-            "version", "0.0.0")), created=created_date())
+            "version", "0.0.0")), created=created or created_date(package.root),
+            on_file=on_file)
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
 
 
-def finish_site(settings_file: Path, out_dir: Path) -> None:
+def photo_index(content: Path | None) -> Any:
+    """Process the photos before Pelican (timed apart); None leaves them to the page builder."""
+    if content is None or not content.is_dir():
+        return None
+    from pipeline.image_pages import cache_dir
+    from pipeline.image_variants import index_images
+
+    try:
+        return index_images(content, cache_dir(content))
+    except Exception as exc:
+        raise BuildFailed(f"photos: {exc!r}") from exc
+
+
+def site_url(settings_file: Path) -> str:
+    from pelican.settings import read_settings
+
+    return read_settings(str(settings_file))["SITEURL"]
+
+
+def finish_site(settings_file: Path, out_dir: Path) -> str:
     """What needs every page written (issue 7): sitemap.xml, robots.txt, the search index."""
     from pelican.settings import read_settings
 
@@ -114,73 +192,166 @@ def finish_site(settings_file: Path, out_dir: Path) -> None:
     settings = with_defaults(read_settings(str(settings_file)))
     seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"])
     try:
-        search.index_site(out_dir)
+        summary = search.index_site(out_dir)
     except search.SearchIndexError as exc:
-        raise BuildFailed(str(exc)) from exc
+        raise BuildFailed(f"search: {exc}") from exc
+    return f"{summary.pages} pages indexed ({', '.join(summary.languages)})"
+
+
+# -- post-build checks: all must pass before the swap --------------------------------------------
+
+def post_build_checks(package: Package, out_dir: Path, siteurl: str,
+                      progress: Progress | None = None) -> str:
+    """Links, loads from other hosts, private values, the published package; raises on any."""
+    from pipeline.checks import broken_links, external_loads, package_errors, references
+
+    progress = progress or Progress()
+    progress.total("checks", 4)
+    found = references(out_dir)
+    failures = listed("broken internal links", [
+        f"{r.page} -> {r.target}" for r in broken_links(out_dir, siteurl, found)])
+    progress.advance("checks")
+    failures += listed("resources loaded from other hosts", [
+        f"{r.page} -> {r.target}" for r in external_loads(out_dir, siteurl, found)])
+    progress.advance("checks")
+    failures += privacy_failures(package, out_dir)
+    progress.advance("checks")
+    failures += listed("the published data package is invalid",
+                       package_errors(out_dir / "data" / "datapackage.json"))
+    progress.advance("checks")
+    if failures:
+        raise BuildFailed("post-build checks failed:\n  " + "\n  ".join(failures))
+    return f"{len(found)} links, private fields, datapackage.json"
+
+
+def listed(what: str, items: list[str]) -> list[str]:
+    """One failure line naming a few of the items, or nothing."""
+    if not items:
+        return []
+    more = f" (and {len(items) - MAX_LISTED} more)" if len(items) > MAX_LISTED else ""
+    return [f"{len(items)} {what}: " + "; ".join(items[:MAX_LISTED]) + more]
+
+
+def privacy_failures(package: Package, out_dir: Path) -> list[str]:
+    try:
+        check_privacy(package, out_dir)
+    except BuildFailed as exc:
+        return [str(exc)]
+    return []
 
 
 def check_privacy(package: Package, out_dir: Path) -> None:
     """Stop the build when a private field's value reached any output file (issue 5)."""
-    if importlib.util.find_spec("pipeline.privacy") is None:
-        return
     from pipeline.privacy import check_output
 
     problems = check_output(package, out_dir)
     if problems:
         raise BuildFailed("privacy: " + "; ".join(
-            f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:5]))
+            f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:MAX_LISTED]))
 
 
-def created_date() -> str:
-    """The build date: SOURCE_DATE_EPOCH when set (reproducible builds), else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    day = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
-    return day.isoformat()
+# -- dates: never the clock ------------------------------------------------------------------
+
+def created_date(data_dir: Path | None = None, environ: dict | None = None) -> str:
+    """The build's date, reproducible: ``SOURCE_DATE_EPOCH``, else the date of the recorded
+    release of the package's version, else the last commit's date, else 1980-01-01."""
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    if data_dir is None:
+        return FALLBACK_DATE
+    return release_date_of(Path(data_dir)) or commit_date(Path(data_dir)) or FALLBACK_DATE
 
 
-class ErrorCounter(logging.Handler):
-    """Counts Pelican's error records: Pelican logs broken content and carries on; we stop."""
+def release_date_of(data_dir: Path) -> str | None:
+    """The date in ``releases/<version>/manifest.json`` for the version in the descriptor."""
+    import yaml
+
+    descriptor = data_dir / "datapackage.yaml"
+    try:
+        version = str(yaml.safe_load(descriptor.read_text(encoding="utf-8")).get("version"))
+        manifest = json.loads((data_dir.parent / "releases" / version / "manifest.json")
+                              .read_text(encoding="utf-8"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    date = str(manifest.get("date", ""))
+    return date if len(date) == 10 else None
+
+
+def commit_date(folder: Path) -> str | None:
+    """The committer date (YYYY-MM-DD, UTC) of the last commit, when ``folder`` is in git."""
+    try:
+        result = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%ct"],
+                                capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    stamp = result.stdout.strip()
+    if result.returncode != 0 or not stamp.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(stamp), dt.UTC).date().isoformat()
+
+
+# -- Pelican ----------------------------------------------------------------------------------
+
+class LogCollector(logging.Handler):
+    """Pelican's warnings and errors: Pelican logs broken content and carries on; we stop."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if record.levelno < logging.ERROR and message.startswith(HARMLESS):
+            return
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
+
+
+ErrorCounter = LogCollector  # the name other modules knew
+
+
+def quiet_pelican() -> None:
+    """Silence Pelican's own console (its rich log lines); we report its warnings and errors."""
+    from pelican.log import console
+
+    console.quiet = True
 
 
 def run_pelican(settings_file: Path, out_dir: Path, package: Package, content: Path | None,
-                downloads: list[dict]) -> None:
-    """Pelican in-process, with the validated package handed to the generator."""
+                downloads: list[dict], extra: dict[str, Any] | None = None) -> list[str]:
+    """Pelican in-process with the validated package handed to the generator; its warnings."""
     from pelican import Pelican
     from pelican.settings import read_settings
 
     override: dict[str, Any] = {"OUTPUT_PATH": str(out_dir), "KC_PACKAGE": package,
-                                "KC_DOWNLOADS": downloads, "DELETE_OUTPUT_DIRECTORY": False}
+                                "KC_DOWNLOADS": downloads, "DELETE_OUTPUT_DIRECTORY": False,
+                                **(extra or {})}
     if content is not None:
         override["PATH"] = str(content.resolve())
-    counter = ErrorCounter()
-    logging.getLogger("pelican").addHandler(counter)
+    quiet_pelican()
+    collector = LogCollector()
+    logging.getLogger("pelican").addHandler(collector)
     try:
         Pelican(read_settings(str(settings_file), override=override)).run()
     except Exception as exc:
         raise BuildFailed(f"pelican: {exc!r}") from exc
     finally:
-        logging.getLogger("pelican").removeHandler(counter)
-    if counter.messages:
-        raise BuildFailed("pelican: " + "; ".join(counter.messages[:5]))
+        logging.getLogger("pelican").removeHandler(collector)
+    if collector.errors:
+        raise BuildFailed("pelican: " + "; ".join(collector.errors[:MAX_LISTED]))
+    return collector.warnings
 
 
-def replace(output: Path, built: Path) -> None:
-    """Move the built folder into place; the old one is moved aside first, then removed."""
-    old = None
-    if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}-old-", dir=output.parent))
-        output.rename(old / output.name)
-    built.chmod(0o755)
-    built.rename(output)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+# -- the swap -----------------------------------------------------------------------------------
+
+def replace(output: Path, staging: swap.Staging) -> str:
+    """Put the staged site at ``output`` in one step; how it was done, for the closing line."""
+    try:
+        return swap.exchange(staging, output)
+    except (OSError, swap.SwapError) as exc:
+        raise BuildFailed(f"swap: {exc}") from exc
 
 
 def count_files(output: Path) -> dict[str, int]:

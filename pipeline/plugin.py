@@ -4,12 +4,17 @@ Pelican reads the stories and content pages; this generator renders the data pag
 validated package, in-process and without intermediate Markdown: every registered builder
 (``pipeline/pages.py``) yields ``Page`` values, rendered through the theme's templates once per
 language and written straight into the output folder. Listed in ``PLUGINS`` in pelicanconf.
+
+It also guards what Pelican reads: every story and content page is sanitised after Markdown
+(``pipeline/sanitize.py``: no script, event handler, ``javascript:`` URL or iframe survives),
+and a slug or page address that could leave the output folder stops the build.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,11 +23,13 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
 
-from pipeline import i18n
+from pipeline import i18n, sanitize
 from pipeline.formatting import FILTERS, context_lang
 from pipeline.load import Package
 from pipeline.pages import Page, SiteData, Story, builders
 from pipeline.site_settings import with_defaults
+
+LOG = logging.getLogger("pelican.kc")  # under "pelican": the build counts its errors
 
 
 class SiteBuildError(Exception):
@@ -33,6 +40,21 @@ def register() -> None:
     """Pelican's entry point: only connects signals."""
     signals.generator_init.connect(prepare_environment)
     signals.get_generators.connect(data_pages_generator)
+    signals.content_object_init.connect(guard_content)
+
+
+def guard_content(content: Any) -> None:
+    """A story or page as Pelican read it: refuse an unsafe slug, sanitise the HTML."""
+    if not sanitize.safe_name(getattr(content, "slug", None)):
+        message = (f"{content.source_path}: slug {getattr(content, 'slug', None)!r} is not "
+                   "lowercase letters, digits and hyphens; it would become a folder name")
+        LOG.error(message)
+        raise SiteBuildError(message)
+    content._content = sanitize.clean_html(content._content or "")
+    if getattr(content, "_summary", None):
+        content._summary = sanitize.clean_html(content._summary)
+    if content.metadata.get("summary"):
+        content.metadata["summary"] = sanitize.clean_html(content.metadata["summary"])
 
 
 def data_pages_generator(pelican: Any) -> type[Generator]:
@@ -95,17 +117,41 @@ def import_page_modules(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
-def validated_package(settings: Mapping[str, Any]) -> Package:
-    """The package passed in by the build command, or one read and validated here."""
+def validated_package(settings: Mapping[str, Any]) -> tuple[Package, Any]:
+    """The package (and its report) passed in by the build, or read and validated here."""
     if settings.get("KC_PACKAGE") is not None:
-        return settings["KC_PACKAGE"]
+        return settings["KC_PACKAGE"], settings.get("KC_REPORT")
     from pipeline.build import validate
 
     package, report = validate(Path(settings["KC_DATA_DIR"]), Path(settings["PATH"]))
     if not report.ok:
         raise SiteBuildError(f"the data package is invalid: {len(report.errors)} errors; "
                              "run `python -m pipeline validate`")
-    return package
+    return package, report
+
+
+def site_data(settings: dict[str, Any], stories: list[Story]) -> SiteData:
+    """What the builders get; the build's report and processed photos come with it."""
+    package, report = validated_package(settings)
+    settings["KC_REPORT"] = report
+    site = SiteData(package, settings, stories)
+    if settings.get("KC_IMAGES") is not None:
+        from pipeline.image_pages import INDEX_KEY
+
+        site.cache[INDEX_KEY] = settings["KC_IMAGES"]
+    return site
+
+
+def checked(page: Page) -> Page:
+    """``page`` if its address stays inside the output folder; else the build stops."""
+    if not sanitize.safe_url(page.url):
+        raise SiteBuildError(f"unsafe page address {page.url!r} ({page.kind}): addresses are "
+                             "lowercase letters, digits and hyphens joined by '/'")
+    return page
+
+
+#: Settings that are objects of the build, not values for templates.
+HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS"}
 
 
 class DataPagesGenerator(Generator):
@@ -114,12 +160,12 @@ class DataPagesGenerator(Generator):
     def generate_context(self) -> None:
         settings = with_defaults(self.settings)
         import_page_modules(settings["KC_PAGE_MODULES"])
-        self.site = SiteData(validated_package(settings), settings, stories_from(self.context))
+        self.site = site_data(settings, stories_from(self.context))
         chosen = builders(settings["KC_PAGE_MODULES"])
-        self.pages = {lang: [page for build in chosen for page in build(self.site, lang)]
+        self.pages = {lang: [checked(page) for build in chosen for page in build(self.site, lang)]
                       for lang in settings["KC_LANGUAGES"]}
         self.context.update({k: v for k, v in settings.items()
-                             if k.startswith("KC_") and k != "KC_PACKAGE"})
+                             if k.startswith("KC_") and k not in HIDDEN_SETTINGS})
         self.context["site"] = self.site
         self.context["built_urls"] = self.built_urls()
 
@@ -132,14 +178,18 @@ class DataPagesGenerator(Generator):
         return urls
 
     def generate_output(self, writer: Any) -> None:
+        progress = self.site.settings.get("KC_PROGRESS")
+        if progress is not None:
+            progress.total("pages", sum(len(pages) for pages in self.pages.values()))
         written: set[str] = set()
         for lang, pages in self.pages.items():
             shared = {**self.context, "lang": lang}
             for page in pages:
-                if page.shared and page.url in written:
-                    continue
-                self.write(page, lang, shared)
-                written.add(page.url)
+                if not (page.shared and page.url in written):
+                    self.write(page, lang, shared)
+                    written.add(page.url)
+                if progress is not None:
+                    progress.advance("pages")
 
     def write(self, page: Page, lang: str, shared: dict) -> None:
         """Render (or copy) one page into the output folder."""

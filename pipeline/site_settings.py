@@ -30,7 +30,7 @@ SETTINGS: dict[str, Setting] = {
         "bytes, sha256, media_type), set by the build for the dataset pages."),
     "KC_PAGE_MODULES": Setting(
         ["pipeline.core_pages", "pipeline.stats_pages", "pipeline.dataset_pages",
-         "pipeline.image_pages", "pipeline.search_pages"],
+         "pipeline.image_pages", "pipeline.search_pages", "pipeline.quality_pages"],
         "Modules imported before building so that their @register builders run; a module "
         "that does not exist is skipped."),
     "KC_LANGUAGES": Setting(
@@ -48,6 +48,28 @@ SETTINGS: dict[str, Setting] = {
         "left out, so the menu never links to a missing page."),
     "KC_SITE_NAME": Setting(
         "Khuyến công Cao Bằng", "Site name shown in the header and page titles."),
+    "KC_REPORT": Setting(
+        None, "The validation Report of this build (errors and warnings), set by `python -m "
+        "pipeline build` for the data-quality page; plain `pelican` runs validate again."),
+    "KC_BUILD_DATE": Setting(
+        None, "The build's date (YYYY-MM-DD) from SOURCE_DATE_EPOCH, the data release or the "
+        "last commit, never the clock; set by the build so that pages are reproducible."),
+    "KC_IMAGES": Setting(
+        None, "The processed photos (an ImageIndex) when the build processed them before "
+        "Pelican (its own timed stage); None lets the image page builder do it."),
+    "KC_PROGRESS": Setting(
+        None, "The build's pipeline.progress.Progress: the page generator reports how many "
+        "pages it writes, for the progress bar. Not set by hand."),
+    "KC_TEST_KILL_AT": Setting(
+        None, "Not a Pelican setting but an environment variable, for tests only: the build "
+        "SIGKILLs itself at this point (after:<stage> or mid:<stage>, see pipeline/progress.py)."),
+    "KC_CSP": Setting(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'",
+        "Content-Security-Policy of every page (a <meta http-equiv> in base.html): only the "
+        "site's own files, no inline script or style; 'wasm-unsafe-eval' lets Pagefind's "
+        "WebAssembly search run. Send it as an HTTP header too where the server allows."),
     "KC_TRANSLATIONS": Setting(
         "translations", "Folder of the gettext catalogues, relative to the theme."),
 }

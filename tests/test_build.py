@@ -1,15 +1,47 @@
-"""The build command: validation gate, temporary folder, swap only after success."""
+"""The publish command: validation gate, staging folder, checks before the swap, kills, dates.
+
+"Left as it was" is checked byte for byte: a manifest of every file's relative path and
+SHA-256 taken before the publish must equal the one taken after it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, TINY, write_content, write_package
 
-from pipeline import build
+from pipeline import build, swap
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def manifest(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder`` (what "identical" means)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def args(data: Path, output: Path, content: Path, *extra: str,
+         settings: str = "pelicanconf.py") -> argparse.Namespace:
+    """The command line as the CLI would parse it (so new options get their defaults)."""
+    parser = argparse.ArgumentParser()
+    build.add_arguments(parser)
+    return parser.parse_args(["--settings", str(ROOT / settings), "--output", str(output),
+                              "--data", str(data), "--content", str(content), *extra])
+
+
+def siblings(output: Path) -> list[str]:
+    """What lies beside the output folder (a finished build leaves no staging folder)."""
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith("."))
 
 
 @pytest.fixture
@@ -21,71 +53,252 @@ def previous_output(tmp_path: Path) -> Path:
     return output
 
 
-def args(data: Path, output: Path, content: Path) -> argparse.Namespace:
-    """The command line as the CLI would parse it (so new options get their defaults)."""
-    parser = argparse.ArgumentParser()
-    build.add_arguments(parser)
-    return parser.parse_args(["--settings", str(ROOT / "pelicanconf.py"), "--output",
-                              str(output), "--data", str(data), "--content", str(content)])
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """One story in both languages and the data-notes page, editable per test."""
+    return write_content(tmp_path / "content")
 
 
-def siblings(output: Path) -> list[str]:
-    """What lies beside the output folder (a failed build must leave no temporary folder)."""
-    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith("."))
+# -- refused and failed publishes leave output/ as it was ---------------------------------------
 
-
-def test_invalid_data_stops_the_build_and_writes_nothing(make_package, previous_output, capsys):
+def test_invalid_data_stops_the_build_and_writes_nothing(make_package, previous_output,
+                                                          content, capsys):
+    before = manifest(previous_output)
     data = make_package()
     (data / "projects.csv").write_bytes(b"")
-    code = build.run(args(data, previous_output, previous_output.parent / "content"))
-    assert code == 1
-    assert [p.name for p in previous_output.iterdir()] == ["old.html"]
-    assert siblings(previous_output) == []
-    assert "empty-file" in capsys.readouterr().err
+    code = build.run(args(data, previous_output, content))
+    err = capsys.readouterr().err
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
+    assert "empty-file" in err
+    assert "nothing was written" in err
 
 
-def test_a_failed_build_keeps_the_previous_output(make_package, previous_output, monkeypatch):
+STORY_LINE = "\n\n{line}\n"
+
+
+@pytest.mark.parametrize(("line", "messages"), [
+    ("See [the list](/nowhere/).",
+     ["broken internal links: stories/bamboo/index.html -> /nowhere/"]),
+    ("![Workshop](https://cdn.example.com/x.png)",
+     ["resources loaded from other hosts: stories/bamboo/index.html -> "
+      "https://cdn.example.com/x.png"]),
+    ("Call 0912345678.",
+     ["privacy: ", "stories/bamboo/index.html: a value of establishments.phone"]),
+])
+def test_a_failing_post_build_check_keeps_the_previous_output(make_package, previous_output,
+                                                              content, capsys, line, messages):
+    story = content / "stories" / "bamboo.md"
+    story.write_text(story.read_text(encoding="utf-8") + STORY_LINE.format(line=line),
+                     encoding="utf-8")
+    before = manifest(previous_output)
+    code = build.run(args(make_package(), previous_output, content, "--quiet"))
+    captured = capsys.readouterr()
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
+    assert "post-build checks failed" in captured.err
+    assert [] == [m for m in messages if m not in captured.err]
+    assert "" == captured.out  # --quiet: errors only
+
+
+def test_an_invalid_published_package_keeps_the_previous_output(make_package, previous_output,
+                                                                content, monkeypatch, capsys):
+    """A CSV changed after its hash was written: Frictionless catches it before the swap."""
+    real_export = build.export
+
+    def tampered(package, out_dir, *rest):
+        downloads = real_export(package, out_dir, *rest)
+        csv = out_dir / "data" / "projects.csv"
+        csv.write_bytes(csv.read_bytes().replace(b"completed", b"complete!", 1))
+        return downloads
+
+    monkeypatch.setattr(build, "export", tampered)
+    before = manifest(previous_output)
+    code = build.run(args(make_package(), previous_output, content, "--quiet"))
+    err = capsys.readouterr().err
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
+    assert "the published data package is invalid" in err
+    assert "hash-count" in err
+
+
+@pytest.mark.parametrize(("stage", "exception", "code", "message"), [
+    ("run_pelican", build.BuildFailed("template broken"), 1, "template broken"),
+    ("run_pelican", KeyboardInterrupt(), 130, "build interrupted"),
+    ("finish_site", build.BuildFailed("search: pagefind failed"), 1, "pagefind failed"),
+    ("replace", build.BuildFailed("swap: disk full"), 1, "swap: disk full"),
+])
+def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output, content,
+                                                  monkeypatch, capsys, stage, exception, code,
+                                                  message):
     def fail(*_args, **_kwargs):
-        raise build.BuildFailed("template broken")
+        raise exception
 
-    monkeypatch.setattr(build, "run_pelican", fail)
-    code = build.run(args(make_package(), previous_output, previous_output.parent / "content"))
-    assert code == 1
-    assert [p.name for p in previous_output.iterdir()] == ["old.html"]
-    assert siblings(previous_output) == []
-
-
-def test_a_successful_build_replaces_the_output(make_package, previous_output):
-    content = previous_output.parent / "content"
-    content.mkdir()
-    code = build.run(args(make_package(), previous_output, content))
-    assert code == 0
-    assert not (previous_output / "old.html").exists()
-    assert (previous_output / "index.html").is_file()
-    assert (previous_output / "en" / "index.html").is_file()
-    assert siblings(previous_output) == []
+    monkeypatch.setattr(build, stage, fail)
+    before = manifest(previous_output)
+    result = build.run(args(make_package(), previous_output, content, "--quiet"))
+    err = capsys.readouterr().err
+    assert (code, before, []) == (result, manifest(previous_output), siblings(previous_output))
+    assert message in err
+    assert f"{previous_output} left as it was" in err
 
 
 def test_a_missing_content_folder_fails_cleanly(make_package, previous_output):
     """Pelican refuses a settings PATH that does not exist; the build reports it, no traceback."""
+    before = manifest(previous_output)
     code = build.run(args(make_package(), previous_output, previous_output.parent / "none"))
-    assert code == 1
-    assert [p.name for p in previous_output.iterdir()] == ["old.html"]
-    assert siblings(previous_output) == []
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
 
 
-def test_replace_moves_the_new_folder_into_place(tmp_path):
-    output, built = tmp_path / "output", tmp_path / ".output-new"
-    output.mkdir()
-    (output / "a").write_text("old", encoding="utf-8")
-    built.mkdir()
-    (built / "b").write_text("new", encoding="utf-8")
-    build.replace(output, built)
-    assert [p.name for p in output.iterdir()] == ["b"]
-    assert [p.name for p in tmp_path.iterdir()] == ["output"]
+# -- a successful publish: every stage reported, then swapped in --------------------------------
 
+def test_a_successful_build_replaces_the_output_and_reports_each_stage(
+        make_package, previous_output, content, capsys):
+    code = build.run(args(make_package(), previous_output, content))
+    lines = capsys.readouterr().out.splitlines()
+    stage_lines = [line for line in lines if not line.startswith(" ")]
+    timed = [re.match(r"([a-z]+) +\d+\.\d\d s\b", line) for line in stage_lines[:-1]]
+    assert 0 == code
+    assert ["validate", "export", "photos", "pages", "search", "checks", "swap",
+            "cleanup"] == [match.group(1) if match else None for match in timed]
+    assert stage_lines[-1].startswith("published ")
+    assert not (previous_output / "old.html").exists()
+    assert (previous_output / "index.html").is_file()
+    assert (previous_output / "en" / "data-quality" / "index.html").is_file()
+    assert [] == siblings(previous_output)
+
+
+# -- killed publishes (SIGKILL: no clean-up runs) -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def kill_setup(tmp_path_factory) -> dict[str, Path]:
+    """A published site (old data), a changed package, and what publishing it would give."""
+    root = tmp_path_factory.mktemp("kill")
+    content = write_content(root / "content")
+    old_data = write_package(root / "old-data", TINY)
+    rows = json.loads(json.dumps(TINY))
+    rows["projects"][0]["title_en"] = "Forged knives, second edition"
+    new_data = write_package(root / "new-data", rows)
+    for data, output in ((old_data, root / "published"), (new_data, root / "expected-new")):
+        package, report = build.validate(data, content)
+        assert report.ok
+        build.build(package, ROOT / "pelicanconf.py", output, content)
+    return {"content": content, "data": new_data, "published": root / "published",
+            "expected_new": root / "expected-new"}
+
+
+def start_publish(setup: dict[str, Path], output: Path, kill_at: str = "") -> subprocess.Popen:
+    """`python -m pipeline build --quiet` of the changed package, in a child process."""
+    env = {**os.environ, "KC_TEST_KILL_AT": kill_at}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "--quiet", "--settings",
+         str(ROOT / "pelicanconf.py"), "--output", str(output), "--data",
+         str(setup["data"]), "--content", str(setup["content"])],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.fixture
+def published(kill_setup, tmp_path) -> Path:
+    """A copy of the published site, to be republished (and killed) in this test."""
+    output = tmp_path / "output"
+    shutil.copytree(kill_setup["published"], output)
+    return output
+
+
+@pytest.mark.parametrize(("point", "staging_left"), [
+    ("after:validate", 0),  # nothing written yet
+    ("mid:export", 1), ("after:photos", 1), ("mid:pages", 1), ("after:search", 1),
+    ("after:checks", 1),    # the last moment before the swap
+])
+def test_a_publish_killed_before_the_swap_leaves_the_output_byte_identical(
+        kill_setup, published, point, staging_left):
+    before = manifest(published)
+    child = start_publish(kill_setup, published, point)
+    child.communicate(timeout=300)
+    leftovers = [name for name in siblings(published) if name.startswith(".output-build-")]
+    assert -signal.SIGKILL == child.returncode
+    assert before == manifest(published)
+    assert staging_left == len(leftovers)  # cleared by the next build (test below)
+
+
+def test_a_publish_killed_right_after_the_swap_has_published_the_complete_new_site(
+        kill_setup, published):
+    """The exchange is the commit point: after it the new site is whole, the old one aside."""
+    child = start_publish(kill_setup, published, "after:swap")
+    child.communicate(timeout=300)
+    assert -signal.SIGKILL == child.returncode
+    assert manifest(kill_setup["expected_new"]) == manifest(published)
+
+
+def test_the_next_publish_clears_what_killed_ones_left(kill_setup, published):
+    left = []
+    for point in ("mid:pages", "after:swap"):
+        start_publish(kill_setup, published, point).communicate(timeout=300)
+        left.append(siblings(published))
+    assert [1, 1] == [len(names) for names in left]
+    assert left[0] != left[1]  # the second publish removed the first one's folder
+    child = start_publish(kill_setup, published)
+    _, err = child.communicate(timeout=300)
+    assert (0, b"") == (child.returncode, err)
+    assert [] == siblings(published)
+    assert manifest(kill_setup["expected_new"]) == manifest(published)
+
+
+def wait_for_pages(output: Path, child: subprocess.Popen, count: int) -> None:
+    """Until the child's staging folder holds ``count`` pages (or the child has ended)."""
+    deadline = time.monotonic() + 120
+    while child.poll() is None and time.monotonic() < deadline:
+        staged = list(output.parent.glob(swap.prefix(output) + "*/site"))
+        if staged and sum(1 for _ in staged[0].rglob("*.html")) >= count:
+            return
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("wait", ["pages written", "1.5 s"])
+def test_a_plain_sigkill_leaves_either_the_old_or_the_new_site_never_a_mix(
+        kill_setup, published, wait):
+    before = manifest(published)
+    child = start_publish(kill_setup, published)
+    if wait == "pages written":
+        wait_for_pages(published, child, 20)
+    else:
+        time.sleep(1.5)
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=300)
+    assert manifest(published) in (before, manifest(kill_setup["expected_new"]))
+
+
+# -- dates: never the clock ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("epoch", "expected"), [("0", "1970-01-01"), ("1795651200", "2026-11-26")])
 def test_created_date_follows_source_date_epoch(monkeypatch, epoch, expected):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     assert expected == build.created_date()
+
+
+def write_release(root: Path, version: str, date: str) -> None:
+    folder = root / "releases" / version
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"version": version, "date": date}),
+                                          encoding="utf-8")
+
+
+@pytest.mark.parametrize(("environ", "releases", "expected"), [
+    ({"SOURCE_DATE_EPOCH": "1795651200"}, {"0.1.0": "2026-01-02"}, "2026-11-26"),
+    ({}, {"0.1.0": "2026-01-02"}, "2026-01-02"),                  # the data's own release
+    ({}, {"0.0.9": "2025-01-02"}, "1980-01-01"),                  # another version's: not used
+    ({}, {}, "1980-01-01"),                                       # no git, no release
+])
+def test_created_date_comes_from_the_data_release(tiny_package, environ, releases, expected):
+    for version, date in releases.items():
+        write_release(tiny_package.parent, version, date)
+    assert expected == build.created_date(tiny_package, environ)
+
+
+def test_created_date_falls_back_to_the_last_commit(tiny_package):
+    git = ["git", "-C", str(tiny_package)]
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2026-03-04T05:06:07Z",
+           "GIT_AUTHOR_DATE": "2026-03-04T05:06:07Z"}
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit",
+                    "-q", "-m", "data"], check=True, env=env)
+    assert "2026-03-04" == build.created_date(tiny_package, {})

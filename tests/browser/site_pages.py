@@ -33,6 +33,7 @@ PAGES: dict[str, str] = {
     "about": "about/",
     "data-notes": "data-notes/",
     "contact": "contact/",
+    "data-quality": "data-quality/",
     "search": "search/",
     "404": "404.html",
 }

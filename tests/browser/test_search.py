@@ -39,7 +39,8 @@ def search(page, site_url: str, lang: str, query: str, **filters: str) -> list[s
     """Open the search page with ``?q=``, wait for the status line, return result addresses."""
     params = "&".join(f"{k}={v}" for k, v in {"q": query, **filters}.items())
     page.goto(f"{site_url}{in_language('search/', lang)}?{params}")
-    page.wait_for_function("document.querySelector('[data-kc-status]').textContent.includes('“')")
+    # A locator, not wait_for_function: the site's CSP forbids the eval that one needs.
+    page.locator("[data-kc-status]", has_text="“").wait_for()
     return page.eval_on_selector_all("[data-kc-results] a", "a => a.map(e => e.pathname)")
 
 
