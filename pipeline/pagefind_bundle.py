@@ -34,11 +34,11 @@ def read_uint(data: bytes, at: int, info: int) -> tuple[int, int]:
 
 
 def decode(data: bytes, at: int = 0) -> tuple[Any, int]:
-    """One CBOR item (unsigned int, bytes, text, array, map) from ``data[at:]``."""
+    """One CBOR item (integer, bytes, text, array, map) from ``data[at:]``."""
     major, info = data[at] >> 5, data[at] & 31
     value, at = read_uint(data, at + 1, info)
-    if major == 0:
-        return value, at
+    if major in (0, 1):
+        return (value if major == 0 else -1 - value), at
     if major in (2, 3):
         raw = data[at:at + value]
         return (raw.decode("utf-8") if major == 3 else bytes(raw)), at + value
@@ -65,7 +65,7 @@ def encode(value: Any) -> bytes:
     if isinstance(value, bool) or value is None:
         raise BundleError("unsupported CBOR value")
     if isinstance(value, int):
-        return head(0, value)
+        return head(0, value) if value >= 0 else head(1, -1 - value)
     if isinstance(value, bytes):
         return head(2, len(value)) + value
     if isinstance(value, str):
