@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -84,13 +85,20 @@ def references(output_dir: Path) -> list[Reference]:
 
 def internal_path(reference: Reference, siteurl: str = "") -> str | None:
     """The output-relative file a reference points to, or None if it leaves the site."""
-    target = reference.target.strip()
+    folder = reference.page.rsplit("/", 1)[0] + "/" if "/" in reference.page else ""
+    return resolved_target(folder, reference.target, siteurl)
+
+
+@lru_cache(maxsize=65536)
+def resolved_target(folder: str, target: str, siteurl: str) -> str | None:
+    """``target`` as seen from a page in ``folder`` (cached: menus repeat on every page)."""
+    target = target.strip()
     if siteurl and target.startswith(siteurl.rstrip("/") + "/"):
         target = target[len(siteurl.rstrip("/")):]
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:")):
         return None
-    resolved = urlsplit(urljoin("/" + reference.page, parts.path)).path
+    resolved = urlsplit(urljoin("/" + folder, parts.path)).path
     path = unquote(resolved).lstrip("/")
     return path + "index.html" if path == "" or path.endswith("/") else path
 
@@ -101,10 +109,11 @@ def broken_links(output_dir: Path, siteurl: str = "",
 
     ``found`` reuses references already read (the build reads them once for both checks).
     """
+    files = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if p.is_file()}
     broken = []
     for reference in references(output_dir) if found is None else found:
         path = internal_path(reference, siteurl)
-        if path is not None and not (output_dir / path).is_file():
+        if path is not None and path not in files:
             broken.append(reference)
     return broken
 
