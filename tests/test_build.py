@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TINY, write_content, write_package
 
-from pipeline import build, swap
+from pipeline import build, progress, swap
 
 
 def manifest(folder: Path) -> dict[str, str]:
@@ -156,8 +156,7 @@ def test_a_successful_build_replaces_the_output_and_reports_each_stage(
     stage_lines = [line for line in lines if not line.startswith(" ")]
     timed = [re.match(r"([a-z]+) +\d+\.\d\d s\b", line) for line in stage_lines[:-1]]
     assert 0 == code
-    assert ["validate", "export", "photos", "pages", "search", "checks", "swap",
-            "cleanup"] == [match.group(1) if match else None for match in timed]
+    assert list(progress.STAGES) == [match.group(1) if match else None for match in timed]
     assert stage_lines[-1].startswith("published ")
     assert not (previous_output / "old.html").exists()
     assert (previous_output / "index.html").is_file()
