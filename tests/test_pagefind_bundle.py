@@ -15,7 +15,8 @@ from pipeline import pagefind_bundle as bundle
 @pytest.mark.parametrize(("value", "encoded"), [
     (0, b"\x00"), (23, b"\x17"), (24, b"\x18\x18"), (255, b"\x18\xff"), (256, b"\x19\x01\x00"),
     (65536, b"\x1a\x00\x01\x00\x00"), (2 ** 32, b"\x1b\x00\x00\x00\x01\x00\x00\x00\x00"),
-    (-1, b"\x20"), (-25, b"\x38\x18"), ("", b"\x60"), ("a", b"\x61a"), ("đ", b"\x62\xc4\x91"), (b"\x01", b"\x41\x01"),
+    (-1, b"\x20"), (-25, b"\x38\x18"), ("", b"\x60"), ("a", b"\x61a"),
+    ("đ", b"\x62\xc4\x91"), (b"\x01", b"\x41\x01"),
     ([], b"\x80"), ([1, ["a"]], b"\x82\x01\x81\x61a"), ({"a": 1}, b"\xa1\x61a\x01"),
 ])
 def test_cbor_round_trip(value, encoded):
