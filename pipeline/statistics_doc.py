@@ -501,12 +501,25 @@ def scope_section(inputs: Inputs, page: Scope) -> Section | None:
                    scope=f"{page.kind}/{page.key}")
 
 
+def scoped_projects(inputs: Inputs, kind: str) -> pd.DataFrame:
+    """The projects that belong to some page of this kind.
+
+    From 1 July 2025 a project records a commune in ``unit_id``: there is no district page
+    for it (its commune's page covers it through ``current_unit_id``).
+    """
+    p = inputs.projects
+    column = SCOPE_COLUMNS[kind]
+    p = p[p[column].notna()]
+    if kind == "districts":
+        p = p[p[column].astype(str).map(inputs.unit_levels).eq("district")]
+    return p
+
+
 def all_scopes(inputs: Inputs) -> list[Scope]:
     """Every page that shows its own statistics and has at least one project."""
-    p = inputs.projects
     found = []
     for kind, column in SCOPE_COLUMNS.items():
-        values = sorted(p[column].dropna().astype(str).unique())
+        values = sorted(scoped_projects(inputs, kind)[column].astype(str).unique())
         found.extend(scope(kind, v) for v in values)
     return found
 
@@ -526,7 +539,7 @@ def scope_sections(inputs: Inputs) -> list[Section]:
 
 def kind_sections(inputs: Inputs, kind: str, column: str) -> Iterator[Section]:
     """The sections of every page of one kind, from one groupby by (page key, year)."""
-    p = inputs.projects[inputs.projects[column].notna()]
+    p = scoped_projects(inputs, kind)
     keys = [p[column].astype(str).rename("key"), p["year"].astype("int64").rename("year")]
     values = stats.measure_columns(p)[list(MONEY_MEASURES)].groupby(keys).sum()
     first = p["project_id"].astype(str).groupby(keys).first()

@@ -238,3 +238,26 @@ def test_a_commune_without_its_own_page_links_to_a_generated_list(make_package):
     urls = {row.key: row.url for row in section.rows}
     assert urls["01999-2025"] == "statistics/by-current-unit/01999-2025/"
     assert urls["01654-2025"] == "communes/01654-2025/"
+
+
+def test_a_commune_recorded_unit_makes_no_district_scope(make_package):
+    """From 1 July 2025 a project records a commune: it has no district page to link back to.
+
+    Found by `make bench`: district-scoped row lists linked to /districts/<commune>/.
+    """
+
+    def edit(rows):
+        for number in (1, 2):
+            rows["projects"].append(dict(rows["projects"][1], project_id=f"p-04-2025-00{number}",
+                                         year="2025", unit_id="01654-2025",
+                                         start_date="2025-08-01", end_date="2025-12-01"))
+        rows["annual-plans"].append(dict(rows["annual-plans"][1], year="2025",
+                                         approved_vnd="800000000", disbursed_vnd="800000000"))
+
+    package, _ = load_package(make_package(edit))
+    inputs = statistics_doc.prepare(package)
+    slugs = {s.slug for s in statistics_doc.all_scopes(inputs)}
+    sections = {s.scope for s in statistics_doc.scope_sections(inputs)}
+    assert "districts-01654-2025" not in slugs
+    assert "districts/01654-2025" not in sections
+    assert "communes/01654-2025" in sections
