@@ -157,11 +157,12 @@ def read_raw(text: str) -> pd.DataFrame:
 
     Blank lines are dropped but counted: the index stays the line's position, so that
     ``index + 2`` is the row staff see in the file, as in Frictionless's row numbers.
+    The text is normalised once, before parsing, not cell by cell (a third of load time at
+    national scale): commas, quotes and newlines never compose with a combining mark.
     """
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+    frame = pd.read_csv(io.StringIO(nfc(text)), dtype=str, keep_default_na=False,
                         na_filter=False, skip_blank_lines=False)
-    frame = frame[(frame != "").any(axis=1)]
-    return frame.apply(lambda column: column.map(nfc))
+    return frame[(frame != "").any(axis=1)]
 
 
 def typed_column(values: pd.Series, spec: dict) -> pd.Series:
