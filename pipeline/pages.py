@@ -10,6 +10,14 @@ modules are listed by default; a missing module is skipped).
 Addresses are language-neutral: ``Page.url`` is ``"establishments/e-04-0001/"`` for both
 languages; the generator prefixes ``en/`` for English and links each page to its counterpart,
 so the two languages always have the same structure.
+
+A data page's template reads only its own ``Page.context``, the values of the *context
+providers* and build-wide constants (settings, ``built_urls``, ``lang``, ``alternates``, the
+photo index, the package descriptor, the small reference tables): never establishments,
+projects or plans through ``site``. That keeps each page a function of inputs the incremental
+build can fingerprint. A module that adds something to many pages (their statistics section,
+their search filters) registers a provider with ``@provide("name")``; ``page_extras`` merges
+them for the writer.
 """
 
 from __future__ import annotations
@@ -180,3 +188,39 @@ def paginate(base: str, items: list, size: int) -> Iterator[tuple[str, list, Pag
     for number in range(1, count + 1):
         chunk = items[(number - 1) * size: number * size]
         yield urls[number - 1], chunk, Pager(number, count, urls)
+
+
+ContextProvider = Callable[["SiteData", Page, str], Mapping[str, Any]]
+PROVIDERS: dict[str, ContextProvider] = {}
+
+
+def provide(name: str) -> Callable[[ContextProvider], ContextProvider]:
+    """Decorator: add a context provider under a unique name (re-registering replaces it).
+
+    A provider returns what one page adds to its context (``{}`` when nothing applies); it
+    is called once per page and language, so it should look its answer up, not compute it.
+    """
+
+    def add(provider: ContextProvider) -> ContextProvider:
+        PROVIDERS[name] = provider
+        return provider
+
+    return add
+
+
+def providers(modules: Iterable[str] | None = None) -> list[ContextProvider]:
+    """Registered providers in registration order, only those of ``modules`` if given."""
+    chosen = None if modules is None else set(modules)
+    return [p for p in PROVIDERS.values() if chosen is None or p.__module__ in chosen]
+
+
+def page_extras(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
+    """Everything the providers add to ``page`` in ``lang``, merged in registration order.
+
+    Only providers of the site's ``KC_PAGE_MODULES`` take part (as for builders), so a
+    module a test imported cannot change another site's pages.
+    """
+    extras: dict[str, Any] = {}
+    for provider in providers(site.settings.get("KC_PAGE_MODULES")):
+        extras.update(provider(site, page, lang))
+    return extras

@@ -26,7 +26,7 @@ from pelican.generators import Generator
 from pipeline import i18n, sanitize
 from pipeline.formatting import FILTERS, context_lang
 from pipeline.load import Package
-from pipeline.pages import Page, SiteData, Story, builders
+from pipeline.pages import Page, SiteData, Story, builders, page_extras
 from pipeline.site_settings import with_defaults
 
 LOG = logging.getLogger("pelican.kc")  # under "pelican": the build counts its errors
@@ -151,7 +151,42 @@ def checked(page: Page) -> Page:
 
 
 #: Settings that are objects of the build, not values for templates.
-HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS"}
+HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE"}
+
+#: Pelican settings the theme's data-page templates read (besides every ``KC_`` setting).
+TEMPLATE_SETTINGS = ("SITEURL", "SITENAME", "FEED_DOMAIN", "TRANSLATION_FEED_ATOM",
+                     "THEME_STATIC_DIR", "DEFAULT_LANG")
+
+#: The small code lists a data-page template may read whole (Contract 1, pipeline/pages.py).
+REFERENCE_TABLES = ("admin-units", "sectors", "content-types", "unit-crosswalk")
+
+
+def is_plain(value: Any) -> bool:
+    """A value made of None, bools, numbers, strings, lists and string-keyed dicts only."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
+    return False
+
+
+def build_wide(site: SiteData, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything build-wide a data-page template may read, for ``KC_REUSE.begin``.
+
+    The incremental build fingerprints it: when any of it changes, every page is rendered.
+    """
+    settings = {k: v for k, v in context.items()
+                if (k.startswith("KC_") or k in TEMPLATE_SETTINGS) and is_plain(v)}
+    return {"settings": dict(sorted(settings.items())),
+            "built_urls": sorted(context["built_urls"]),
+            "reference": {name: site.records(name) for name in REFERENCE_TABLES
+                          if name in site.package.frames},
+            "descriptor": site.package.descriptor,
+            "images": site.cache.get("images"),
+            "stories": site.stories,
+            "languages": list(site.settings["KC_LANGUAGES"])}
 
 
 class DataPagesGenerator(Generator):
@@ -181,27 +216,42 @@ class DataPagesGenerator(Generator):
         progress = self.site.settings.get("KC_PROGRESS")
         if progress is not None:
             progress.total("pages", sum(len(pages) for pages in self.pages.values()))
+        reuse = self.site.settings.get("KC_REUSE")
+        if reuse is not None:
+            reuse.begin(build_wide(self.site, self.context))
         written: set[str] = set()
         for lang, pages in self.pages.items():
             shared = {**self.context, "lang": lang}
             for page in pages:
                 if not (page.shared and page.url in written):
-                    self.write(page, lang, shared)
+                    self.write(page, lang, shared, reuse)
                     written.add(page.url)
                 if progress is not None:
                     progress.advance("pages")
 
-    def write(self, page: Page, lang: str, shared: dict) -> None:
-        """Render (or copy) one page into the output folder."""
+    def rel_path(self, page: Page, lang: str) -> str:
+        """The page's path inside the output folder: ``en/projects/p-1/index.html``."""
         languages = self.site.settings["KC_LANGUAGES"]
         prefix = "" if page.shared or lang == languages[0] else f"{lang}/"
-        path = Path(self.output_path) / prefix / page.save_as
+        return prefix + page.save_as
+
+    def write(self, page: Page, lang: str, shared: dict, reuse: Any = None) -> None:
+        """Render (or copy) one page into the output folder, unless ``reuse`` kept it."""
+        rel = self.rel_path(page, lang)
+        context = page.context if page.body is not None else {
+            **page.context, **page_extras(self.site, page, lang)}
+        if reuse is not None and reuse.unchanged(rel, page, lang, context):
+            return
+        path = Path(self.output_path) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if reuse is not None:
+            path.unlink(missing_ok=True)  # never write through a hard link to the last build
         if page.body is not None:
             path.write_bytes(page.body)
             return
+        languages = self.site.settings["KC_LANGUAGES"]
         alternates = {other: href(self.site.settings, page.url, other) for other in languages}
         html = self.get_template(page.template.removesuffix(".html")).render(
-            {**shared, **page.context, "page": page, "title": page.title,
+            {**shared, **context, "page": page, "title": page.title,
              "alternates": alternates})
         path.write_text(html, encoding="utf-8")

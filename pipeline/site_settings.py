@@ -60,6 +60,11 @@ SETTINGS: dict[str, Setting] = {
     "KC_PROGRESS": Setting(
         None, "The build's pipeline.progress.Progress: the page generator reports how many "
         "pages it writes, for the progress bar. Not set by hand."),
+    "KC_REUSE": Setting(
+        None, "The incremental build's reuse hook (pipeline/incremental.py), set by the build: "
+        "the page writer calls its begin(build_wide) once and unchanged(rel_path, page, lang, "
+        "context) per page, and skips a page it says is already in the output. None renders "
+        "every page. Not set by hand."),
     "KC_TEST_KILL_AT": Setting(
         None, "Not a Pelican setting but an environment variable, for tests only: the build "
         "SIGKILLs itself at this point (after:<stage> or mid:<stage>, see pipeline/progress.py)."),

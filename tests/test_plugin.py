@@ -129,3 +129,72 @@ def test_write_puts_english_under_en_and_shared_files_at_the_root(tmp_path):
     gen.write(Page("x/b.txt", None, {}, "txt", "b", body=b"2"), "en", {})
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
     assert written == ["en/x/b.txt", "x/a.csv"]
+
+
+class Reuse:
+    """A KC_REUSE hook that keeps the pages listed in ``keep`` and records every call."""
+
+    def __init__(self, keep: set[str]) -> None:
+        self.keep = keep
+        self.begun: list[dict] = []
+        self.asked: list[tuple[str, str, dict]] = []
+
+    def begin(self, build_wide):
+        self.begun.append(dict(build_wide))
+
+    def unchanged(self, rel_path, page, lang, context):
+        self.asked.append((rel_path, lang, dict(context)))
+        return rel_path in self.keep
+
+
+@pytest.mark.parametrize(("keep", "written"), [
+    (set(), ["en/x/b.txt", "x/a.csv"]),
+    ({"en/x/b.txt"}, ["x/a.csv"]),
+    ({"en/x/b.txt", "x/a.csv"}, []),
+])
+def test_write_skips_the_pages_the_reuse_hook_kept(tmp_path, keep, written):
+    gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
+    gen.output_path = str(tmp_path)
+    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""})
+    reuse = Reuse(keep)
+    gen.write(Page("x/a.csv", None, {}, "csv", "a", body=b"1", shared=True), "en", {}, reuse)
+    gen.write(Page("x/b.txt", None, {}, "txt", "b", body=b"2"), "en", {}, reuse)
+    assert written == sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
+    assert ["x/a.csv", "en/x/b.txt"] == [rel for rel, _, _ in reuse.asked]
+
+
+def test_a_rewritten_page_never_writes_through_a_hard_link(tmp_path):
+    """A file the last build published, linked into staging, keeps its bytes."""
+    published = tmp_path / "published.txt"
+    published.write_bytes(b"old")
+    (tmp_path / "out/x").mkdir(parents=True)
+    (tmp_path / "out/x/b.txt").hardlink_to(published)
+    gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
+    gen.output_path = str(tmp_path / "out")
+    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""})
+    gen.write(Page("x/b.txt", None, {}, "txt", "b", body=b"new"), "vi", {}, Reuse(set()))
+    assert (b"old", b"new") == (published.read_bytes(), (tmp_path / "out/x/b.txt").read_bytes())
+
+
+def test_a_full_build_gives_the_hook_build_wide_values_and_page_contexts(tmp_path, tiny_package):
+    """The writer calls begin once, then unchanged for every page with its merged context."""
+    from pipeline import build
+
+    reuse = Reuse(set())
+    package, report = build.validate(tiny_package, None)
+    out = tmp_path / "out"
+    messages = build.run_pelican(Path("pelicanconf.py"), out, package, None, [],
+                                 {"KC_REUSE": reuse, "KC_REPORT": report})
+    assert isinstance(messages, list)
+    [wide] = reuse.begun
+    assert {"settings", "built_urls", "reference", "descriptor", "images", "stories",
+            "languages"} == set(wide)
+    assert ["vi", "en"] == wide["languages"]
+    assert wide["built_urls"] == sorted(wide["built_urls"]) and "projects/" in wide["built_urls"]
+    assert {"admin-units", "sectors", "content-types", "unit-crosswalk"} == set(wide["reference"])
+    assert all(plugin.is_plain(v) for v in wide["settings"].values())
+    assert "KC_REUSE" not in wide["settings"] and "SITEURL" in wide["settings"]
+    asked = {rel: context for rel, _, context in reuse.asked}
+    assert "index.html" in asked and "en/projects/index.html" in asked
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(asked) <= written
