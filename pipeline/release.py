@@ -185,8 +185,9 @@ def published_files(releases: Path, version: str) -> dict[str, bytes]:
 def release_files(package: Package, *, version: str, created: str) -> dict[str, bytes]:
     """The public CSVs and their descriptor, exactly as the export writes them."""
     tables = export.public_tables(package)
-    csvs = {name: export.csv_bytes(*table) for name, table in tables.items()}
-    descriptor = export.package_descriptor(package, csvs, version=version, created=created)
+    csvs = {name: export.csv_bytes(table) for name, table in tables.items()}
+    stored = {name: export.Stored.of(data) for name, data in csvs.items()}
+    descriptor = export.package_descriptor(package, stored, version=version, created=created)
     return {DESCRIPTOR: export.descriptor_bytes(descriptor),
             **{f"{name}.csv": data for name, data in csvs.items()}}
 
