@@ -36,7 +36,7 @@ from frictionless import errors as fl_errors
 
 from pipeline.load import DESCRIPTOR, Package, relative
 from pipeline.report import Problem
-from pipeline.validate import convert, frictionless_descriptor, metadata_problem
+from pipeline.upstream import convert, frictionless_descriptor, metadata_problem
 
 SCREENED = ("required", "pattern", "enum", "minimum", "maximum", "minLength", "maxLength",
             "unique")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.load import PackageError
 from pipeline.report import Problem, Report
+from pipeline.upstream import frictionless_problems
 from pipeline.validate import validate_package
 
 VALUE_WIDTH = 30
@@ -27,11 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder holding stories/ (default: content)")
     parser.add_argument("--json", action="store_true",
                         help="print the report as JSON for machines")
+    parser.add_argument("--upstream", action="store_true",
+                        help="check types, constraints and keys with Frictionless itself "
+                             "(ten times slower; same problems as the default pass)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        _, report = validate_package(args.data, args.content)
+        structure = frictionless_problems if args.upstream else None
+        _, report = validate_package(args.data, args.content, structure=structure)
     except PackageError as exc:
         print(f"Lỗi / Error: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,8 @@ from pipeline.fastcheck import structure_problems
 from pipeline.load import load_package
 from pipeline.synth import write_synthetic
 from pipeline.synth_faults import KINDS
-from pipeline.validate import frictionless_problems, validate_package
+from pipeline.upstream import frictionless_problems
+from pipeline.validate import validate_package
 
 
 def cell(resource: str, row: int, field: str, value: str):

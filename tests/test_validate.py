@@ -18,12 +18,8 @@ import pytest
 
 from pipeline.load import load_package
 from pipeline.report import Problem
-from pipeline.validate import (
-    ENUM_SHOWN,
-    frictionless_descriptor,
-    validate_package,
-    without_failed_cells,
-)
+from pipeline.upstream import ENUM_SHOWN, frictionless_descriptor
+from pipeline.validate import validate_package, without_failed_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS, PLANS = "data/projects.csv", "data/annual-plans.csv"
