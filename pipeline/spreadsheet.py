@@ -81,17 +81,15 @@ def column_cells(letter: str, values: Sequence) -> list[str]:
 
 
 def row_markup(number: int, cells: Sequence[str]) -> str:
-    body = "".join(cells)
-    return f'<row r="{number}">{body}</row>' if body else f'<row r="{number}" />'
+    """One row (a row whose cells are all missing stays, empty, as in openpyxl)."""
+    return f'<row r="{number}">{"".join(cells)}</row>'
 
 
 def sheet_xml(columns: Sequence[Sequence]) -> bytes:
     """A worksheet from equal-length columns (a header, if any, is each column's first value)."""
-    if not columns or not len(columns[0]):
-        return (SHEET_HEAD.format(dimension="A1:A1") + "<sheetData />" + SHEET_TAIL).encode()
     cells = [column_cells(get_column_letter(i), values) for i, values in enumerate(columns, 1)]
     rows = [row_markup(n, line) for n, line in enumerate(zip(*cells, strict=True), 1)]
-    dimension = f"A1:{get_column_letter(len(columns))}{len(rows)}"
+    dimension = f"A1:{get_column_letter(len(columns))}{len(rows)}" if rows else "A1:A1"
     return "".join([SHEET_HEAD.format(dimension=dimension), "<sheetData>", *rows,
                     "</sheetData>", SHEET_TAIL]).encode("utf-8")
 

@@ -190,3 +190,20 @@ def test_dcat_ap_publisher_has_a_name(exported):
 ])
 def test_description_in_one_language(text, lang, expected):
     assert expected == catalog.description_in(text, lang)
+
+
+@pytest.mark.parametrize(("email", "expected"), [
+    ("congthuong@example.org", "mailto:congthuong@example.org"),
+    (None, None),
+])
+def test_data_json_contact_has_the_publisher_email_when_the_descriptor_gives_one(
+        exported, email, expected):
+    package, _, downloads = exported
+    descriptor = json.loads(json.dumps(package.descriptor))
+    publisher = next(c for c in descriptor["contributors"] if c.get("role") == "publisher")
+    if email:
+        publisher["email"] = email
+    changed = dataclasses.replace(package, descriptor=descriptor)
+    document = catalog.data_json(changed, downloads, created="2026-11-27")
+    assert [expected] * len(document["dataset"]) == [
+        ds["contactPoint"].get("hasEmail") for ds in document["dataset"]]

@@ -262,3 +262,87 @@ def test_the_created_date_reaches_the_workbook_metadata(tiny_package, tmp_path):
         core = book.read("docProps/core.xml").decode()
         times = {info.date_time for info in book.infolist()}
     assert (2, {(2027, 1, 2, 0, 0, 0)}) == (core.count("2027-01-02T00:00:00Z"), times)
+
+
+# -- columns at once equal cell by cell ----------------------------------------------------------
+
+@pytest.mark.parametrize(("values", "dtype", "kind"), [
+    (["a", None, "Hỗ trợ"], "string", "string"),
+    ([2019, None, -3], "Int64", "integer"),
+    ([22.7, None, 106.25813], "Float64", "number"),
+    ([True, None, False], "boolean", "boolean"),
+    (["2019-04-01", None, "2025-07-01"], "datetime64[ns]", "date"),
+    (["x", None, "y"], "object", "year"),
+])
+def test_a_column_converts_as_its_cells_do(values, dtype, kind):
+    import pandas as pd
+
+    from pipeline.export import csv_column, plain_column
+
+    series = pd.Series(values, dtype=dtype)
+    expected = [plain_value(v, kind) for v in series.astype(object)]
+    plain = plain_column(series, kind)
+    assert (expected, [csv_text(v) for v in expected]) == (plain, csv_column(plain, kind))
+
+
+# -- republishing with the previous output -------------------------------------------------------
+
+def retitled(rows: dict) -> None:
+    rows["projects"][1]["title_en"] = "A corrected title"
+
+
+def republish(make_package, tmp_path: Path, edit) -> tuple[Path, Path, set[str]]:
+    """Export, edit the data, export again with the first output as ``previous``.
+
+    Returns the republished folder, a full export of the edited data, and the files linked.
+    """
+    first = make_package(folder="first")
+    package, _ = load_package(first)
+    cache = tmp_path / "cache"
+    export_open_data(package, tmp_path / "old", version="0.1.0", created=CREATED, cache=cache)
+    changed, _ = load_package(make_package(edit, folder="second"))
+    export_open_data(changed, tmp_path / "new", version="0.1.0", created=CREATED,
+                     previous=tmp_path / "old", cache=cache)
+    export_open_data(changed, tmp_path / "full", version="0.1.0", created=CREATED)
+    linked = {p.relative_to(tmp_path / "new").as_posix()
+              for p in (tmp_path / "new").rglob("*")
+              if p.is_file() and p.stat().st_nlink > 1}
+    return tmp_path / "new", tmp_path / "full", linked
+
+
+UNCHANGED_RESOURCES = {f"data/{n}.{f}" for n in ("admin-units", "unit-crosswalk",
+                                                 "content-types", "sectors", "establishments",
+                                                 "annual-plans") for f in ("csv", "json")}
+
+
+@pytest.mark.parametrize(("edit", "expected_linked"), [
+    pytest.param(retitled, UNCHANGED_RESOURCES, id="one project row"),
+    pytest.param(lambda rows: rows["establishments"][0].update(phone="0912345678"),
+                 UNCHANGED_RESOURCES | {"data/establishments.csv", "data/establishments.json",
+                                        "data/projects.csv", "data/projects.json",
+                                        "data/khuyen-cong-cao-bang.xlsx",
+                                        "data/khuyen-cong-cao-bang.zip"},
+                 id="a private field only"),
+    pytest.param(lambda rows: None,
+                 UNCHANGED_RESOURCES | {"data/projects.csv", "data/projects.json",
+                                        "data/khuyen-cong-cao-bang.xlsx",
+                                        "data/khuyen-cong-cao-bang.zip"}, id="nothing"),
+])
+def test_a_republish_links_unchanged_files_and_equals_a_full_export(make_package, tmp_path,
+                                                                    edit, expected_linked):
+    new, full, linked = republish(make_package, tmp_path, edit)
+    assert files_of(full) == files_of(new)
+    assert expected_linked == linked
+
+
+def test_a_republish_after_a_version_change_rewrites_the_package_files(make_package, tmp_path):
+    package, _ = load_package(make_package())
+    cache = tmp_path / "cache"
+    export_open_data(package, tmp_path / "old", version="0.1.0", created=CREATED, cache=cache)
+    export_open_data(package, tmp_path / "new", version="0.2.0", created=CREATED,
+                     previous=tmp_path / "old", cache=cache)
+    export_open_data(package, tmp_path / "full", version="0.2.0", created=CREATED)
+    workbook = tmp_path / "new" / "data" / "khuyen-cong-cao-bang.xlsx"
+    projects = tmp_path / "new" / "data" / "projects.csv"
+    assert files_of(tmp_path / "full") == files_of(tmp_path / "new")
+    assert (1, 2) == (workbook.stat().st_nlink, projects.stat().st_nlink)
