@@ -85,3 +85,10 @@ def test_workbook_reads_back_typed_with_every_sheet(tmp_path):
     actual = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
     assert expected == actual
     assert "pkg" == book.properties.creator
+
+
+def test_characters_xml_cannot_carry_are_dropped_from_a_text_column():
+    xml = sheet_xml([["name", "a\x01b", "c\x1fd & e"]]).decode()
+    expected = ['<c r="A2" t="inlineStr"><is><t>ab</t></is></c>',
+                '<c r="A3" t="inlineStr"><is><t>cd &amp; e</t></is></c>']
+    assert expected == [c for c in expected if c in xml]
