@@ -15,7 +15,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,14 @@ import pandas as pd
 
 from pipeline import stats
 from pipeline.load import Package
+from pipeline.pages import page_url
 
 TOTAL_KEY = "total"
 RATIO_DIGITS = 4
+#: Projects per part of a page's project list (the default of the KC_PAGE_SIZE setting). A
+#: row of a page's statistics links to the part of that page's list where its year starts, so
+#: the addresses in statistics.json depend on it as the pages do.
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ class Inputs:
     districts: tuple[str, ...]
     years: tuple[int, ...]
     period: tuple[int, int] = stats.HEADLINE_PERIOD
+    communes: Mapping[str, str] = field(default_factory=dict)  # establishment -> commune
+    page_size: int = PAGE_SIZE
 
 
 def names(frame: pd.DataFrame, key: str, vi: str = "name_vi",
@@ -169,8 +176,12 @@ def names(frame: pd.DataFrame, key: str, vi: str = "name_vi",
                                                         strict=True)}
 
 
-def prepare(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD) -> Inputs:
-    """Enrich the projects (sector, today's unit) and collect the labels, once per build."""
+def prepare(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD,
+            page_size: int = PAGE_SIZE) -> Inputs:
+    """Enrich the projects (sector, today's unit) and collect the labels, once per build.
+
+    ``page_size`` is the site's KC_PAGE_SIZE: row links point into paginated project lists.
+    """
     f = package.frames
     projects = (f["projects"]
                 .pipe(stats.attach_sector, f["establishments"])
@@ -189,7 +200,15 @@ def prepare(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD) -
         contents=tuple(f["content-types"]["code"].astype(str)),
         sectors=tuple(f["sectors"]["code"].astype(str)),
         districts=tuple(units.loc[units["level"] == "district", "unit_id"].astype(str)),
-        years=tuple(stats.year_span(f["projects"], f["annual-plans"])), period=period)
+        years=tuple(stats.year_span(f["projects"], f["annual-plans"])), period=period,
+        communes=establishment_communes(f["establishments"]), page_size=page_size)
+
+
+def establishment_communes(establishments: pd.DataFrame) -> dict[str, str]:
+    """establishment_id -> today's commune, for the commune pages' project lists."""
+    known = establishments.dropna(subset=["commune_id"])
+    return dict(zip(known["establishment_id"].astype(str), known["commune_id"].astype(str),
+                    strict=True))
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -202,12 +221,6 @@ def plain(value: Any) -> Any:
         value = float(value)
         return None if math.isnan(value) else round(value, RATIO_DIGITS)
     return int(value) if hasattr(value, "__int__") and not isinstance(value, str) else value
-
-
-def project_url(inputs: Inputs, where: Mapping[str, Any], fallback: str) -> str:
-    """The one project's page when the filter selects exactly one project, else fallback."""
-    rows = stats.select(inputs.projects, where)
-    return f"projects/{rows['project_id'].iloc[0]}/" if len(rows) == 1 else fallback
 
 
 def make_rows(table: pd.DataFrame, key: str, measures: Iterable[str],
@@ -455,7 +468,29 @@ SECTION_BUILDERS: tuple[Callable[[Inputs], Section], ...] = (
 
 def programme_sections(inputs: Inputs) -> list[Section]:
     """Every section of the statistics page, in reading order (headline first)."""
-    return [build(inputs) for build in SECTION_BUILDERS]
+    seen: dict[str, str] = {}
+    return [replace(section, rows=tuple(relinked(row, section.resource, inputs, seen)
+                                        for row in section.rows))
+            for section in (build(inputs) for build in SECTION_BUILDERS)]
+
+
+def relinked(row: Row, resource: str, inputs: Inputs, seen: dict[str, str]) -> Row:
+    """A generated list only where no page lists the row's rows, one list per filter.
+
+    A filter that selects every project links to the project list, one that selects a single
+    project to its page, and a filter already listed (national projects appear in two
+    tables) to the first list, so the site builds each list once.
+    """
+    if not row.url.startswith("statistics/"):
+        return row
+    frame = inputs.projects if resource == "projects" else inputs.plans
+    chosen = stats.select(frame, row.where)
+    if resource == "projects" and len(chosen) == len(frame):
+        return replace(row, url="projects/")
+    if resource == "projects" and len(chosen) == 1:
+        return replace(row, url=f"projects/{chosen['project_id'].iloc[0]}/")
+    key = json.dumps([resource, row.where], sort_keys=True, default=str)
+    return replace(row, url=seen.setdefault(key, row.url))
 
 
 # --- sections on the pages of one district, content, sector or establishment --------------
@@ -472,6 +507,12 @@ class Scope:
     def slug(self) -> str:
         return f"{self.kind}-{self.key.lower()}"
 
+    @property
+    def url(self) -> str:
+        """The page that shows this scope: ``contents/mhtd/``, ``districts/051/``."""
+        key = self.key.lower() if self.kind in ("contents", "sectors") else self.key
+        return f"{self.kind}/{key}/"
+
 
 SCOPE_COLUMNS = {"districts": "unit_id", "communes": "current_unit_id",
                  "contents": "content_type", "sectors": "sector",
@@ -483,22 +524,46 @@ def scope(kind: str, key: str) -> Scope:
     return Scope(kind, key, {SCOPE_COLUMNS[kind]: key})
 
 
+@dataclass(frozen=True)
+class Year:
+    """One year of a page's projects: the scope's sums and how the page's own list shows them.
+
+    ``listed`` counts the projects the page lists that year, ``shared`` those of them that
+    are the scope's own: the page shows exactly the year's rows when both equal the count.
+    """
+
+    values: tuple[int, ...] = (0,) * len(MONEY_MEASURES)
+    first: str | None = None
+    listed: int = 0
+    shared: int = 0
+
+    @property
+    def on_page(self) -> bool:
+        return self.values[0] == self.listed == self.shared
+
+
 def scope_section(inputs: Inputs, page: Scope) -> Section | None:
-    """One page's own history by year (None when it has no project)."""
+    """One page's own history by year (None when it has no project), selected one by one.
+
+    The plain path, kept to check :func:`scope_sections` (grouped) against it.
+    """
     projects = stats.select(inputs.projects, page.where)
     if projects.empty:
         return None
-    section_id = f"{page.slug}-by-year"
-    table = stats.by_year(projects).pipe(stats.with_total, "year")
-
-    def url(key: str) -> str:
-        return project_url(inputs, year_keyed(page.where)(key), listing(section_id)(key))
-
-    rows = make_rows(table, "year", MONEY_MEASURES, year_label, year_keyed(page.where), url)
-    return Section(section_id, "Đề án và kinh phí theo năm", "Projects and funding by year",
-                   "Năm", "Year", "projects", measures_of(*MONEY_MEASURES), tuple(rows),
-                   Chart(("state_support_vnd", "counterpart_vnd"), "vertical"),
-                   scope=f"{page.kind}/{page.key}")
+    members = page_members(inputs, page.kind)
+    mine = members[members["key"] == page.key]
+    ids = set(projects["project_id"].astype(str))
+    years: dict[int, Year] = {}
+    for record in stats.by_year(projects).to_dict("records"):
+        year = int(record["year"])
+        of_year = projects.loc[projects["year"] == year, "project_id"].astype(str)
+        listed = mine.loc[mine["year"] == year, "project_id"]
+        years[year] = Year(tuple(int(record[m]) for m in MONEY_MEASURES),
+                           of_year.iloc[0] if len(of_year) else None, len(listed),
+                           int(listed.isin(ids).sum()))
+    for year, listed in mine.groupby("year")["project_id"]:
+        years.setdefault(int(year), Year(listed=len(listed)))
+    return assemble(inputs, page, years)
 
 
 def scoped_projects(inputs: Inputs, kind: str) -> pd.DataFrame:
@@ -542,34 +607,113 @@ def kind_sections(inputs: Inputs, kind: str, column: str) -> Iterator[Section]:
     p = scoped_projects(inputs, kind)
     keys = [p[column].astype(str).rename("key"), p["year"].astype("int64").rename("year")]
     values = stats.measure_columns(p)[list(MONEY_MEASURES)].groupby(keys).sum()
-    first = p["project_id"].astype(str).groupby(keys).first()
-    sums: dict[str, dict[int, tuple]] = {}
-    for (key, year), row in zip(values.index, values.itertuples(index=False), strict=True):
-        sums.setdefault(key, {})[year] = (tuple(int(v) for v in row), first[(key, year)])
-    for key in sorted(sums):
-        yield assemble(scope(kind, key), sums[key])
+    first = p["project_id"].astype(str).groupby(keys).first().tolist()
+    listed, shared = page_counts(inputs, kind, p)
+    years: dict[str, dict[int, Year]] = {}
+    for (key, year), row, one in zip(values.index, values.itertuples(index=False), first,
+                                     strict=True):
+        years.setdefault(key, {})[int(year)] = Year(
+            tuple(int(v) for v in row), one, listed.get((key, year), 0),
+            shared.get((key, year), 0))
+    for (key, year), count in listed.items():
+        if key in years:
+            years[key].setdefault(int(year), Year(listed=count))
+    for key in sorted(years):
+        yield assemble(inputs, scope(kind, key), years[key])
 
 
-def assemble(page: Scope, by_year: Mapping[int, tuple]) -> Section:
-    """A page's section from its sums per year: every year of its span, then the total."""
+def rows_of(keys: pd.Series, projects: pd.DataFrame) -> pd.DataFrame:
+    """(key, year, project_id) of projects, without the rows whose key is missing."""
+    return pd.DataFrame({"key": keys.astype("string"),
+                         "year": projects["year"].astype("int64"),
+                         "project_id": projects["project_id"].astype("string")}
+                        ).dropna(subset=["key"])
+
+
+def page_members(inputs: Inputs, kind: str) -> pd.DataFrame:
+    """(key, year, project_id): the projects each page of a kind lists (pipeline.core_pages).
+
+    A commune's page lists the projects recorded there and those of its establishments,
+    which is not always its scope (today's commune of each project): where they differ, the
+    statistics row links to a generated list instead.
+    """
+    if kind != "communes":
+        scoped = scoped_projects(inputs, kind)
+        return rows_of(scoped[SCOPE_COLUMNS[kind]], scoped)
+    p = inputs.projects
+    communes = p["establishment_id"].astype("object").map(inputs.communes)
+    both = pd.concat([rows_of(p["unit_id"], p), rows_of(communes, p)]).drop_duplicates()
+    return both[both["key"].astype(str).map(inputs.unit_levels).eq("commune")]
+
+
+def page_counts(inputs: Inputs, kind: str,
+                scoped: pd.DataFrame) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """Per (key, year): projects the page lists, and how many of them the scope has."""
+    own = rows_of(scoped[SCOPE_COLUMNS[kind]], scoped)
+    if kind != "communes":
+        counts = own.groupby(["key", "year"]).size().to_dict()
+        return counts, counts
+    members = page_members(inputs, kind)
+    listed = members.groupby(["key", "year"]).size().to_dict()
+    shared = own.merge(members, on=["key", "year", "project_id"]).groupby(
+        ["key", "year"]).size().to_dict()
+    return listed, shared
+
+
+def assemble(inputs: Inputs, page: Scope, years: Mapping[int, Year]) -> Section:
+    """A page's section from its years: every year of its span, then the total."""
     section_id = f"{page.slug}-by-year"
-    listed = listing(section_id)
+    span = [year for year, info in years.items() if info.values[0]]
+    wanted = range(min(span), max(span) + 1)
+    offsets, before = {}, 0
+    for year in sorted(set(years) | set(wanted)):
+        offsets[year] = before
+        before += years.get(year, Year()).listed
     rows, total = [], [0] * len(MONEY_MEASURES)
-    for year in range(min(by_year), max(by_year) + 1):
-        values, first = by_year.get(year, ((0,) * len(MONEY_MEASURES), None))
-        total = [a + b for a, b in zip(total, values, strict=True)]
-        url = f"projects/{first}/" if values[0] == 1 else listed(str(year))
+    for year in wanted:
+        info = years.get(year, Year())
+        total = [a + b for a, b in zip(total, info.values, strict=True)]
         rows.append(Row(str(year), str(year), str(year), merged(page.where, {"year": year}),
-                        url, dict(zip(MONEY_MEASURES, values, strict=True))))
-    url = listed(TOTAL_KEY)
-    if total[0] == 1:
-        url = next(r.url for r in rows if r.values["projects"] == 1)
-    rows.append(Row(TOTAL_KEY, *TOTAL_LABEL, dict(page.where), url,
+                        year_link(inputs, page, year, info, (offsets[year], before)),
+                        dict(zip(MONEY_MEASURES, info.values, strict=True))))
+    rows.append(Row(TOTAL_KEY, *TOTAL_LABEL, dict(page.where),
+                    total_link(page, rows, years, before),
                     dict(zip(MONEY_MEASURES, total, strict=True)), total=True))
     return Section(section_id, "Đề án và kinh phí theo năm", "Projects and funding by year",
                    "Năm", "Year", "projects", measures_of(*MONEY_MEASURES), tuple(rows),
                    Chart(("state_support_vnd", "counterpart_vnd"), "vertical"),
                    scope=f"{page.kind}/{page.key}")
+
+
+#: The id of a year's first row in a page's project list (a row link lands on it).
+YEAR_ANCHOR = "projects-{year}"
+
+
+def year_link(inputs: Inputs, page: Scope, year: int, info: Year,
+              position: tuple[int, int]) -> str:
+    """Where a year row of a page's statistics leads: the one project, the part of the page's
+    own list where that year starts (its anchor), or a generated list when no page lists
+    exactly those projects. ``position`` is (projects the page lists before ``year``, all
+    projects the page lists).
+    """
+    offset, listed = position
+    if info.values[0] == 1:
+        return f"projects/{info.first}/"
+    if not (info.on_page and listed):
+        return listing(f"{page.slug}-by-year")(str(year))
+    part = page_url(page.url, min(offset, listed - 1) // inputs.page_size + 1)
+    return f"{part}#{YEAR_ANCHOR.format(year=year)}" if info.values[0] else part
+
+
+def total_link(page: Scope, rows: list[Row], years: Mapping[int, Year], listed: int) -> str:
+    """The total row: its one project, the page itself when it lists exactly the page's
+    projects, else a generated list."""
+    singles = [r.url for r in rows if r.values["projects"] == 1]
+    if sum(r.values["projects"] for r in rows) == 1:
+        return singles[0]
+    if listed and all(info.on_page for info in years.values()):
+        return page.url
+    return listing(f"{page.slug}-by-year")(TOTAL_KEY)
 
 
 # --- the document ----------------------------------------------------------------------------

@@ -4,8 +4,13 @@ The numbers come from ``pipeline.statistics_doc`` (computed once per build throu
 ``SiteData.memo``); this module only formats them for one language and hands them to the
 templates as *views*: plain dicts with the chart SVG, the table cells (text for people,
 ``value`` for machines) and the links. District, commune, content, sector and establishment
-pages show their own section through ``components/page_statistics.html``, which looks up
-``site.cache["statistics:views"][lang][page.url]`` filled here.
+pages show their own section through ``components/page_statistics.html``, which reads
+``own_statistics`` given by the context provider :func:`own_statistics`.
+
+Every table row links to the rows behind it. Most rows link to a page that already lists
+them (a year, a district, an establishment: the part of its list where the year starts); a
+list is generated only for the rest (a funding level, a status...), once per filter, and at
+most ``MAX_LIST_PAGES`` parts long: beyond that the reader is sent to the projects CSV.
 """
 
 from __future__ import annotations
@@ -20,13 +25,18 @@ from markupsafe import Markup
 
 from pipeline import charts, statistics_doc, stats
 from pipeline.formatting import MISSING, billions, locale
-from pipeline.pages import Page, SiteData, paginate, plain, register
+from pipeline.pages import Page, SiteData, paginate, plain, provide, register
 from pipeline.statistics_doc import Row, Section
 
-VIEWS_KEY = "statistics:views"
 JSON_URL = "data/statistics.json"
+PROJECTS_CSV = "data/projects.csv"
 AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
 MAX_BARS = 40  # a horizontal chart of more rows shows the largest; the table has them all
+#: Rows per part of a question's table page: the units tables of a national package have
+#: thousands of rows, and one page of them would weigh megabytes.
+TABLE_ROWS = 200
+#: Parts of a generated row list at most (KC_PAGE_SIZE rows each); the rest is in the CSV.
+MAX_LIST_PAGES = 10
 
 #: Interface words of the statistics components, as data (the page titles come from data too).
 WORDS = {
@@ -40,7 +50,9 @@ WORDS = {
            "back": "Quay lại bảng", "plans": "Kế hoạch kinh phí", "billion": "tỷ đồng",
            "table": "Bảng số liệu, liên kết tới từng nhóm đề án",
            "all": "Tất cả số liệu thống kê",
-           "million": "triệu đồng", "no_rows": "Không có dòng dữ liệu nào."},
+           "million": "triệu đồng", "no_rows": "Không có dòng dữ liệu nào.",
+           "capped": "Danh sách này hiện {shown} trong {count} dòng. Đủ mọi dòng có trong "
+                     "tệp đề án (CSV), lọc theo điều kiện ở trên."},
     "en": {"title": "Statistics", "csv": "Download the figures of this table (CSV)",
            "json": "Download every figure with its definition (statistics.json)",
            "methodology": "How the figures are counted", "contents": "Sections",
@@ -52,7 +64,9 @@ WORDS = {
            "back": "Back to the table", "plans": "Funding plans", "billion": "billion VND",
            "table": "The table, with a link to the projects behind each row",
            "all": "All statistics",
-           "million": "million VND", "no_rows": "No rows."},
+           "million": "million VND", "no_rows": "No rows.",
+           "capped": "This list shows {shown} of {count} rows. Every row is in the projects "
+                     "file (CSV): filter it as above."},
 }
 
 
@@ -81,7 +95,9 @@ def publish(site: SiteData) -> Published:
 
     def compute() -> Published:
         first, last = site.settings.get("KC_HEADLINE_YEARS", stats.HEADLINE_PERIOD)
-        inputs = statistics_doc.prepare(site.package, (first, last))
+        inputs = statistics_doc.prepare(site.package, (first, last),
+                                        site.settings.get("KC_PAGE_SIZE",
+                                                          statistics_doc.PAGE_SIZE))
         programme = statistics_doc.programme_sections(inputs)
         scoped = {scope_url(s): s for s in statistics_doc.scope_sections(inputs)}
         document = statistics_doc.document(programme + list(scoped.values()), site.package,
@@ -207,20 +223,54 @@ def methodology(lang: str) -> list[Mapping[str, str]]:
 
 # --- row lists -----------------------------------------------------------------------------
 
-def listed_rows(published: Published) -> Iterator[tuple[Section, Row]]:
-    """Rows whose link is a generated list (no page of the site shows exactly their rows)."""
+def listed_rows(published: Published) -> dict[str, tuple[Section, Row]]:
+    """Each generated list once, by address (two tables may share a filter, hence a list)."""
+    found: dict[str, tuple[Section, Row]] = {}
     for section in published.sections:
         for row in section.rows:
             if row.url.startswith("statistics/"):
-                yield section, row
+                found.setdefault(row.url, (section, row))
+    return found
 
 
-def project_records(site: SiteData, published: Published, row: Row) -> list[dict]:
-    """The public project rows selected by a row's filter, oldest first."""
-    chosen = stats.select(published.inputs.projects, row.where)
-    index = site.index("projects", "project_id")
-    records = [index[i] for i in chosen["project_id"].astype(str)]
-    return sorted(records, key=lambda r: (r["year"], r["project_id"]))
+def scope_ids(site: SiteData, published: Published, kind: str) -> dict[str, dict[int, list]]:
+    """key -> year -> project ids (oldest first) of every page of one kind: one groupby per
+    kind and build, instead of one filter over every project per list and language."""
+
+    def compute() -> dict[str, dict[int, list]]:
+        p = statistics_doc.scoped_projects(published.inputs, kind)
+        p = p.sort_values(["year", "project_id"])
+        column = statistics_doc.SCOPE_COLUMNS[kind]
+        found: dict[str, dict[int, list]] = {}
+        keys = [p[column].astype(str), p["year"].astype("int64")]
+        for (key, year), ids in p["project_id"].astype(str).groupby(keys):
+            found.setdefault(key, {})[int(year)] = ids.tolist()
+        return found
+
+    return site.memo(f"statistics:ids:{kind}", compute)
+
+
+def list_ids(site: SiteData, published: Published, section: Section, row: Row) -> list[str]:
+    """The ids of the projects a generated list shows, oldest first."""
+    if section.scope == "programme":
+        chosen = stats.select(published.inputs.projects, row.where)
+        return chosen.sort_values(["year", "project_id"])["project_id"].astype(str).tolist()
+    kind, key = section.scope.split("/", 1)
+    by_year = scope_ids(site, published, kind).get(key, {})
+    if row.total:
+        return [i for year in sorted(by_year) for i in by_year[year]]
+    return by_year.get(int(row.key), [])
+
+
+def project_records(site: SiteData, published: Published, section: Section,
+                    row: Row) -> list[dict]:
+    """The public project rows of a generated list, computed once for every language."""
+
+    def compute() -> list[dict]:
+        index = site.index("projects", "project_id")
+        return [index[i] for i in list_ids(site, published, section, row)]
+
+    return site.memo(f"statistics:list:{row.url}", compute)
 
 
 def plan_records(published: Published, row: Row) -> list[dict]:
@@ -244,25 +294,30 @@ def back_url(section: Section) -> str:
 
 
 def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]:
-    """One list per generated row link, paginated like every other list."""
+    """One list per generated row link, paginated like every other list and capped."""
     size = site.settings.get("KC_PAGE_SIZE", 50)
-    for section, row in listed_rows(published):
+    for url, (section, row) in listed_rows(published).items():
         label = row.label_vi if lang == "vi" else row.label_en
         title = f"{section.title(lang)}: {label}"
         base = {"section": section_view_light(section, lang), "row_label": label,
                 "where": dict(row.where), "back": back_url(section), "words": WORDS[lang],
-                "resource": section.resource}
+                "resource": section.resource, "projects": [], "plans": [],
+                "totals": totals([]), "capped": None}
         if section.resource == "annual-plans":
-            yield Page(row.url, "statistics_rows.html",
-                       {**base, "plans": plan_records(published, row), "projects": [],
-                        "pager": None, "totals": totals([])}, "statistics-rows", title)
+            for part, chunk, pager in paginate(url, plan_records(published, row), size):
+                yield Page(part, "statistics_rows.html", {**base, "plans": chunk,
+                                                          "pager": pager},
+                           "statistics-rows", title)
             continue
-        records = project_records(site, published, row)
-        summary = totals(records)
-        for url, chunk, pager in paginate(row.url, records, size):
-            yield Page(url, "statistics_rows.html",
-                       {**base, "projects": chunk, "pager": pager, "totals": summary,
-                        "plans": []}, "statistics-rows", title)
+        records = project_records(site, published, section, row)
+        shown = records[:size * MAX_LIST_PAGES]
+        capped = None if len(shown) == len(records) else WORDS[lang]["capped"].format(
+            shown=format_decimal(len(shown), locale=locale(lang)),
+            count=format_decimal(len(records), locale=locale(lang)))
+        for part, chunk, pager in paginate(url, shown, size):
+            yield Page(part, "statistics_rows.html",
+                       {**base, "projects": chunk, "pager": pager, "totals": totals(records),
+                        "capped": capped, "csv": PROJECTS_CSV}, "statistics-rows", title)
 
 
 def section_view_light(section: Section, lang: str) -> dict:
@@ -287,17 +342,34 @@ def shared_files(published: Published) -> Iterator[Page]:
                shared=True)
 
 
+def section_pages(view: dict, lang: str) -> Iterator[Page]:
+    """A question's table page, split in parts of TABLE_ROWS rows (totals and CSV on each,
+    the chart on the first)."""
+    for url, chunk, pager in paginate(f"statistics/{view['id']}/", view["rows"], TABLE_ROWS):
+        part = {**view, "rows": chunk, "chart": view["chart"] if pager.number == 1 else None}
+        yield Page(url, "statistics_section.html",
+                   {"words": WORDS[lang], "view": part, "json_url": JSON_URL, "pager": pager},
+                   "statistics-section", view["title"])
+
+
+@provide("statistics")
+def own_statistics(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
+    """A district, commune, content, sector or establishment page's own statistics section
+    (``own_statistics`` in its template), or nothing for any other page."""
+    if page.template is None:
+        return {}
+    section = publish(site).scoped.get(page.url)
+    return {} if section is None else {"own_statistics": section_view(section, lang)}
+
+
 @register("statistics")
 def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
-    """/statistics/ and one page per question, the scoped views for other pages, row lists,
-    CSVs and statistics.json.
+    """/statistics/ and one page per question, row lists, CSVs and statistics.json.
 
     The overview carries the headline figures, every chart and the methodology; each
-    question's table (with row links) is on its own page, so no page outgrows the budget.
+    question's table (with row links) is on its own pages, so no page outgrows the budget.
     """
     published = publish(site)
-    site.cache.setdefault(VIEWS_KEY, {})[lang] = {
-        url: section_view(section, lang) for url, section in published.scoped.items()}
     headline, *rest = published.programme
     views = [section_view(s, lang) for s in rest]
     yield Page("statistics/", "statistics.html", {
@@ -306,9 +378,7 @@ def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
         "methodology": methodology(lang), "json_url": JSON_URL,
         "period": published.inputs.period}, "statistics", WORDS[lang]["title"])
     for view in views:
-        yield Page(f"statistics/{view['id']}/", "statistics_section.html",
-                   {"words": WORDS[lang], "view": view, "json_url": JSON_URL},
-                   "statistics-section", view["title"])
+        yield from section_pages(view, lang)
     yield from row_pages(site, published, lang)
     if first_language(site, lang):
         yield from shared_files(published)

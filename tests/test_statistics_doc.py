@@ -152,14 +152,20 @@ def test_published_values(all_figures, figure_id, expected):
 
 @pytest.mark.parametrize(("section_id", "key", "expected"), [
     ("by-year", "2019", "/years/2019/"),
-    ("by-year", "total", "/statistics/by-year/total/"),
+    ("by-year", "total", "/projects/"),                 # every project: the project list
+    ("headline", "2012-2022", "/projects/"),
     ("by-unit", "049-2020", "/districts/049-2020/"),
     ("by-current-unit", "01654-2025", "/communes/01654-2025/"),
-    ("by-current-unit", "none", "/statistics/by-current-unit/none/"),
+    ("by-current-unit", "none", "/projects/p-04-2021-002/"),  # one project: its page
     ("by-content", "MHTD", "/contents/mhtd/"),
     ("by-sector", "WOOD", "/sectors/wood/"),
-    ("by-status", "completed", "/statistics/by-status/completed/"),
+    ("by-status", "completed", "/statistics/by-status/completed/"),  # no page lists them
+    ("by-level", "local", "/statistics/by-level/local/"),
+    ("stopped-share", "local", "/statistics/by-level/local/"),  # same filter, same list
+    ("plan-execution", "total", "/statistics/plan-execution/total/"),
     ("establishments-e-04-0001-by-year", "2021", "/projects/p-04-2021-001/"),
+    ("contents-mhtd-by-year", "2020", "/contents/mhtd/"),   # no project: the page's list
+    ("contents-mhtd-by-year", "total", "/contents/mhtd/"),  # the page lists exactly them
 ])
 def test_every_row_links_to_its_rows(all_figures, section_id, key, expected):
     urls = {f["id"].rsplit("/", 1)[0]: f["url"] for f in all_figures}
@@ -261,3 +267,80 @@ def test_a_commune_recorded_unit_makes_no_district_scope(make_package):
     assert "districts-01654-2025" not in slugs
     assert "districts/01654-2025" not in sections
     assert "communes/01654-2025" in sections
+
+
+def more_projects(rows, specs) -> None:
+    """Add projects copied from the first one: (project_id, year, establishment, unit)."""
+    for project_id, year, establishment, unit in specs:
+        rows["projects"].append(dict(rows["projects"][1], project_id=project_id, year=year,
+                                     establishment_id=establishment, unit_id=unit,
+                                     start_date=f"{year}-05-01", end_date=f"{year}-12-01"))
+
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory):
+    """e-04-0001 with five projects over 2021-2023, its list paginated two by two."""
+    rows = json.loads(json.dumps(TINY))
+    more_projects(rows, [("p-04-2022-001", "2022", "e-04-0001", "051"),
+                         ("p-04-2022-002", "2022", "e-04-0001", "051"),
+                         ("p-04-2023-001", "2023", "e-04-0001", "051"),
+                         ("p-04-2023-002", "2023", "e-04-0001", "051")])
+    package, _ = load_package(write_package(tmp_path_factory.mktemp("parted") / "data", rows))
+    return statistics_doc.prepare(package, page_size=2)
+
+
+@pytest.mark.parametrize(("section_id", "key", "expected"), [
+    ("establishments-e-04-0001-by-year", "2021", "projects/p-04-2021-001/"),
+    ("establishments-e-04-0001-by-year", "2022", "establishments/e-04-0001/#projects-2022"),
+    ("establishments-e-04-0001-by-year", "2023",
+     "establishments/e-04-0001/page/2/#projects-2023"),       # 3 projects before it, 2 a part
+    ("establishments-e-04-0001-by-year", "total", "establishments/e-04-0001/"),
+    ("districts-051-by-year", "2023", "districts/051/page/2/#projects-2023"),
+    ("contents-mhtd-by-year", "2020", "contents/mhtd/"),      # none that year: where it'd be
+    ("contents-mhtd-by-year", "2023", "contents/mhtd/page/3/#projects-2023"),  # 4 before
+    ("communes-01654-2025-by-year", "2022", "communes/01654-2025/#projects-2022"),
+])
+def test_year_rows_link_to_the_part_of_the_pages_list(parted, section_id, key, expected):
+    sections = {s.id: s for s in statistics_doc.scope_sections(parted)}
+    assert expected == next(r.url for r in sections[section_id].rows if r.key == key)
+
+
+def test_parted_sections_grouped_at_once_equal_one_by_one(parted):
+    one_by_one = [statistics_doc.scope_section(parted, s)
+                  for s in statistics_doc.all_scopes(parted)]
+    assert one_by_one == statistics_doc.scope_sections(parted)
+
+
+@pytest.fixture(scope="module")
+def diverging(tmp_path_factory):
+    """Two projects without a beneficiary in district 052, merged whole into 01654-2025: the
+    commune's statistics count them in 2021, its page (recorded unit or beneficiary) does not."""
+    rows = json.loads(json.dumps(TINY))
+    rows["admin-units"].append(dict(rows["admin-units"][3], unit_id="052", code="052",
+                                    name_vi="Huyện Nguyên Bình", name_en="Nguyên Bình District"))
+    rows["unit-crosswalk"].append(dict(rows["unit-crosswalk"][0], from_unit_id="052",
+                                       to_unit_id="01654-2025"))
+    more_projects(rows, [("p-04-2021-003", "2021", "", "052"),
+                         ("p-04-2021-004", "2021", "", "052"),
+                         ("p-04-2022-001", "2022", "e-04-0001", "051"),
+                         ("p-04-2022-002", "2022", "e-04-0001", "051")])
+    package, _ = load_package(write_package(tmp_path_factory.mktemp("div") / "data", rows))
+    return statistics_doc.prepare(package)
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("2021", "statistics/communes-01654-2025-by-year/2021/"),  # the page lists 1 of 3
+    ("2022", "communes/01654-2025/#projects-2022"),           # the page lists exactly them
+    ("total", "statistics/communes-01654-2025-by-year/total/"),
+])
+def test_a_commune_whose_page_lists_other_rows_gets_a_generated_list(diverging, key,
+                                                                     expected):
+    sections = {s.id: s for s in statistics_doc.scope_sections(diverging)}
+    rows = {r.key: r.url for r in sections["communes-01654-2025-by-year"].rows}
+    assert expected == rows[key]
+
+
+def test_diverging_sections_grouped_at_once_equal_one_by_one(diverging):
+    one_by_one = [statistics_doc.scope_section(diverging, s)
+                  for s in statistics_doc.all_scopes(diverging)]
+    assert one_by_one == statistics_doc.scope_sections(diverging)

@@ -15,6 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline import statistics_doc, stats_pages
+from pipeline.load import load_package
+from pipeline.pages import Page, SiteData
 
 MEASURE_OF_CHART = {  # the chart's series, in order, per section (pipeline.statistics_doc)
     "by-year": ["national", "local"], "by-level": ["state_support_vnd", "counterpart_vnd"],
@@ -191,19 +193,37 @@ def test_every_row_link_leads_to_a_page(site, document):
     for address in table_pages(document, "") + table_pages(document, "en/") + SCOPE_PAGES:
         for table in tables(soup(site, address)).values():
             for row in table["rows"]:
-                target = site / row["href"].lstrip("/") / "index.html"
+                target = site / row["href"].split("#")[0].lstrip("/") / "index.html"
                 assert target.is_file(), (address, row["href"])
 
 
 @pytest.mark.parametrize(("address", "expected_ids"), [
-    ("statistics/by-status/returned", ["p-04-2021-002"]),
-    ("en/statistics/by-level/national", ["p-04-2021-001"]),
-    ("statistics/by-sector/none", ["p-04-2021-002"]),
-    ("statistics/headline/2012-2022", ["p-04-2019-001", "p-04-2021-001", "p-04-2021-002"]),
+    ("statistics/by-status/completed", ["p-04-2019-001", "p-04-2021-001"]),
+    ("en/statistics/by-level/local", ["p-04-2019-001", "p-04-2021-002"]),
+    ("statistics/leverage/total", ["p-04-2019-001", "p-04-2021-001"]),  # carried out
 ])
 def test_generated_row_lists_hold_exactly_the_filtered_projects(site, address, expected_ids):
     ids = [span.get_text() for span in soup(site, address).select("main tbody .kc-id")]
     assert expected_ids == ids
+
+
+@pytest.mark.parametrize(("address", "href"), [
+    ("statistics/by-year", "/projects/"),                       # the total: every project
+    ("statistics/by-level", "/projects/p-04-2021-001/"),        # national: one project
+    ("statistics/stopped-share", "/statistics/by-level/local/"),  # same filter, same list
+    ("contents/mhtd", "/contents/mhtd/"),                       # a page's total: itself
+])
+def test_rows_link_to_pages_that_already_list_them(site, address, href):
+    hrefs = [row["href"] for table in tables(soup(site, address)).values()
+             for row in table["rows"]]
+    assert href in hrefs
+
+
+@pytest.mark.parametrize("gone", ["statistics/by-year/total", "statistics/headline/2012-2022",
+                                  "statistics/stopped-share/local",
+                                  "statistics/contents-mhtd-by-year/total"])
+def test_no_list_is_generated_where_a_page_lists_the_rows(site, gone):
+    assert not (site / gone).exists()
 
 
 def test_methodology_is_on_the_page_in_both_languages(site):
@@ -230,3 +250,70 @@ def test_horizontal_charts_keep_at_most_max_bars(count, expected_first, expected
             for i in range(count)]
     kept = stats_pages.largest(rows, "projects")
     assert (expected_first, expected_len) == (kept[0].key, len(kept))
+
+
+@pytest.fixture
+def small_site(make_package) -> SiteData:
+    """The tiny package as builders see it, one project per list part."""
+    package, _ = load_package(make_package())
+    return SiteData(package, {"KC_PAGE_SIZE": 1, "KC_HEADLINE_YEARS": [2012, 2022],
+                              "KC_LANGUAGES": ["vi", "en"]})
+
+
+@pytest.mark.parametrize(("cap", "lang", "expected"), [
+    (1, "vi", (["statistics/by-level/local/"],
+               "Danh sách này hiện 1 trong 2 dòng. Đủ mọi dòng có trong tệp đề án (CSV), "
+               "lọc theo điều kiện ở trên.")),
+    (1, "en", (["statistics/by-level/local/"], "This list shows 1 of 2 rows. Every row is in "
+                                               "the projects file (CSV): filter it as above.")),
+    (2, "en", (["statistics/by-level/local/", "statistics/by-level/local/page/2/"], None)),
+])
+def test_generated_lists_stop_after_max_list_pages(small_site, monkeypatch, cap, lang,
+                                                    expected):
+    monkeypatch.setattr(stats_pages, "MAX_LIST_PAGES", cap)
+    published = stats_pages.publish(small_site)
+    pages = [p for p in stats_pages.row_pages(small_site, published, lang)
+             if p.url.startswith("statistics/by-level/local/")]
+    assert expected == ([p.url for p in pages], pages[0].context["capped"])
+    assert {2} == {p.context["totals"]["projects"] for p in pages}  # totals of every row
+
+
+def test_each_filter_is_listed_once(small_site):
+    listed = stats_pages.listed_rows(stats_pages.publish(small_site))
+    sections = {url: section.id for url, (section, _row) in listed.items()}
+    assert "by-level" == sections["statistics/by-level/local/"]
+    assert not any(url.startswith("statistics/stopped-share/") for url in sections)
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    (3, [("statistics/by-unit/", 3, True)]),
+    (stats_pages.TABLE_ROWS, [("statistics/by-unit/", stats_pages.TABLE_ROWS, True)]),
+    (stats_pages.TABLE_ROWS * 2 + 1, [("statistics/by-unit/", stats_pages.TABLE_ROWS, True),
+                                      ("statistics/by-unit/page/2/", stats_pages.TABLE_ROWS,
+                                       False),
+                                      ("statistics/by-unit/page/3/", 1, False)]),
+])
+def test_long_tables_are_split_with_the_chart_on_the_first_part(rows, expected):
+    view = {"id": "by-unit", "title": "By district", "chart": "<svg></svg>",
+            "rows": [{"key": str(i)} for i in range(rows)], "totals": [{"key": "total"}]}
+    pages = list(stats_pages.section_pages(view, "en"))
+    assert expected == [(p.url, len(p.context["view"]["rows"]),
+                         p.context["view"]["chart"] is not None) for p in pages]
+    assert [str(i) for i in range(rows)] == [r["key"] for p in pages
+                                            for r in p.context["view"]["rows"]]
+    assert all(p.context["view"]["totals"] == [{"key": "total"}] for p in pages)
+
+
+@pytest.mark.parametrize(("url", "template", "expected_id"), [
+    ("establishments/e-04-0001/", "establishment.html", "establishments-e-04-0001-by-year"),
+    ("contents/mhtd/", "content.html", "contents-mhtd-by-year"),
+    ("communes/01576-2025/", "unit.html", "communes-01576-2025-by-year"),
+    ("projects/p-04-2021-001/", "project.html", None),          # no section of its own
+    ("contents/mhtd/page/2/", "content.html", None),            # only on the first part
+    ("establishments/e-04-0001/e-04-0001.csv", None, None),     # a file, not a page
+])
+def test_pages_get_their_own_statistics_from_the_provider(small_site, url, template,
+                                                          expected_id):
+    page = Page(url, template, {}, "x", "x", body=None if template else b"x")
+    extras = stats_pages.own_statistics(small_site, page, "en")
+    assert expected_id == (extras["own_statistics"]["id"] if extras else None)
