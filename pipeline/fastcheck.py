@@ -23,6 +23,7 @@ in its index. Rows with too many cells are the loader's to report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +44,8 @@ SCREENED = ("required", "pattern", "enum", "minimum", "maximum", "minLength", "m
 MAX_DIGITS = 15  # integers and decimals that float64 holds exactly
 NUMBER = r"-?[0-9]{1,9}(?:\.[0-9]{1,6})?"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DIGITS = rf"[0-9]{{1,{MAX_DIGITS}}}"
+SINGLE_LINE = re.compile(r"(?:[\w,(){}|*+?\[\]-]|\\[dw.-]|\(\?:)*", re.ASCII)
 PHASES = {"cell": 0, "unique": 1, "primary-key": 2, "foreign-key": 3}  # Frictionless's order
 
 
@@ -112,11 +115,13 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, keyed: set[str]) -> Ch
     missing_values = resource.schema.missing_values
     for number, spec in enumerate(resource.schema.fields, start=1):
         column = result.raw[spec.name]
-        missing = column.isin(missing_values).to_numpy()
-        ok, values = screen(column, spec)
-        suspect = (~missing & ~(ok & within(column, values, spec))) | (
-            missing & bool(spec.constraints.get("required")))
-        keys = canonical(column, values, ok & ~missing, spec) if spec.name in keyed else None
+        cells = column.to_numpy(dtype=object)
+        missing = cells == "" if missing_values == [""] else column.isin(missing_values)
+        missing = np.asarray(missing, dtype=bool)
+        ok, values = screen(cells, ~missing, spec)
+        ok = ok & within(cells, ~missing, values, spec)
+        suspect = (~missing & ~ok) | (missing & bool(spec.constraints.get("required")))
+        keys = canonical(cells, values, ok & ~missing, spec) if spec.name in keyed else None
         for index in np.flatnonzero(suspect):
             value = judge_cell(result, index, number, spec)
             if keys is not None:
@@ -126,46 +131,83 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, keyed: set[str]) -> Ch
     return result
 
 
-def screen(column: pd.Series, spec: fl.Field) -> tuple[np.ndarray, pd.Series]:
-    """(certainly valid for the type, typed values) with a rule stricter than Frictionless's."""
+def screen(cells: np.ndarray, present: np.ndarray,
+           spec: fl.Field) -> tuple[np.ndarray, pd.Series]:
+    """(certainly valid for the type, typed values) with a rule stricter than Frictionless's.
+
+    Only the present cells count (the others are missing); each test runs over a whole
+    column at C speed, and per cell only when the column is not all plain.
+    """
     kind = spec.type
     if kind == "string" and spec.format == "default":
-        return np.ones(len(column), bool), column
+        return np.ones(len(cells), bool), pd.Series(cells)
     if kind == "integer" and spec.bare_number:
-        ok = column.str.isdecimal() & (column.str.len() <= MAX_DIGITS) & column.str.isascii()
-        return ok.to_numpy(), pd.to_numeric(column.where(ok, None), errors="coerce")
+        ok = matching(DIGITS, cells, present)
+        numbers = np.where(ok, cells, "0").astype(np.int64)
+        return ok, pd.Series(pd.arrays.IntegerArray(numbers, ~ok))
     if kind == "number" and spec.bare_number and spec.decimal_char == ".":
-        ok = column.str.fullmatch(NUMBER)
-        return ok.to_numpy(), pd.to_numeric(column.where(ok, None), errors="coerce")
+        ok = matching(NUMBER, cells, present)
+        return ok, pd.Series(np.where(ok, cells, "nan").astype(np.float64))
     if kind == "boolean":
         mapping = {**dict.fromkeys(spec.true_values, True),
                    **dict.fromkeys(spec.false_values, False)}
+        column = pd.Series(cells)
         return column.isin(list(mapping)).to_numpy(), column.map(mapping)
     if kind == "date" and spec.format == "default":
-        parsed = pd.to_datetime(column.where(column.str.fullmatch(DATE), None),
-                                format="%Y-%m-%d", errors="coerce")
+        shaped = matching(DATE, cells, present)
+        parsed = pd.to_datetime(pd.Series(np.where(shaped, cells, None)), format="%Y-%m-%d",
+                                errors="coerce")
         return parsed.notna().to_numpy(), parsed
-    return np.zeros(len(column), bool), column  # any other type: Frictionless judges it
+    return np.zeros(len(cells), bool), pd.Series(cells)  # any other type: Frictionless judges
 
 
-def within(column: pd.Series, values: pd.Series, spec: fl.Field) -> np.ndarray:
+def matching(pattern: str, cells: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Which present cells match ``pattern`` in full (missing cells: False).
+
+    When the pattern cannot match a line end, one match over the column's cells joined by
+    line ends decides for all of them at once; cells are matched one by one only when that
+    fails (then some cell is suspect anyway) or the pattern is not known to be safe.
+    """
+    shown = cells[present]
+    if single_line(pattern) and shown.size:
+        joined = "\n".join(shown) + "\n"
+        if joined.count("\n") == shown.size and re.fullmatch(f"(?:(?:{pattern})\n)*", joined):
+            return present.copy()
+    compiled = re.compile(pattern)
+    found = np.zeros(len(cells), bool)
+    found[present] = [compiled.fullmatch(cell) is not None for cell in shown]
+    return found
+
+
+def single_line(pattern: str) -> bool:
+    """A pattern that certainly cannot match a line end (conservative: plain syntax only).
+
+    Only word characters, ``-`` and ``,``, escaped digits/word/dot/hyphen, groups,
+    alternatives, quantifiers and classes of these: every character such a pattern matches
+    sorts after ``(``, far above the line end. No ``.``, ``^``, ``$``, ``\\s`` or negation.
+    """
+    return SINGLE_LINE.fullmatch(pattern) is not None
+
+
+def within(cells: np.ndarray, present: np.ndarray, values: pd.Series,
+           spec: fl.Field) -> np.ndarray:
     """Cells that certainly meet every constraint (unique is checked with the keys)."""
     constraints = spec.constraints
     if set(constraints) - set(SCREENED):
-        return np.zeros(len(column), bool)  # a constraint we do not screen: judge all
-    ok = pd.Series(True, index=column.index)
+        return np.zeros(len(cells), bool)  # a constraint we do not screen: judge all
+    ok = np.ones(len(cells), bool)
     if "pattern" in constraints:
-        ok &= column.str.fullmatch(constraints["pattern"]).fillna(False)
+        ok &= matching(constraints["pattern"], cells, present)
     if "enum" in constraints:
-        ok &= column.isin([str(v) for v in constraints["enum"]])
-    if "minLength" in constraints:
-        ok &= column.str.len() >= constraints["minLength"]
-    if "maxLength" in constraints:
-        ok &= column.str.len() <= constraints["maxLength"]
+        ok &= pd.Series(cells).isin([str(v) for v in constraints["enum"]]).to_numpy()
+    if "minLength" in constraints or "maxLength" in constraints:
+        lengths = np.fromiter(map(len, cells), np.int64, len(cells))
+        ok &= lengths >= constraints.get("minLength", 0)
+        ok &= lengths <= constraints.get("maxLength", lengths.max(initial=0))
     for name, compare in (("minimum", values.__ge__), ("maximum", values.__le__)):
         if name in constraints:
-            ok &= compare(bound(constraints[name], spec)).fillna(False)
-    return ok.to_numpy(dtype=bool)
+            ok &= compare(bound(constraints[name], spec)).fillna(False).to_numpy(dtype=bool)
+    return ok
 
 
 def bound(limit: Any, spec: fl.Field) -> Any:
@@ -198,14 +240,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def canonical(column: pd.Series, values: pd.Series, ok: np.ndarray,
+def canonical(cells: np.ndarray, values: pd.Series, ok: np.ndarray,
               spec: fl.Field) -> np.ndarray:
     """Typed key values of the screened cells (None elsewhere), as Python objects."""
-    keys = np.full(len(column), None, dtype=object)
+    keys = np.full(len(cells), None, dtype=object)
     if spec.type == "integer":
-        keys[ok] = [int(v) for v in values.to_numpy()[ok]]
+        keys[ok] = values.to_numpy(dtype=np.int64, na_value=0)[ok].tolist()
     elif spec.type in ("string", "date"):
-        keys[ok] = column.to_numpy(dtype=object)[ok]
+        keys[ok] = cells[ok]
     else:
         keys[ok] = values.to_numpy(dtype=object)[ok]
     return keys
@@ -216,6 +258,8 @@ def check_blank_rows(result: Checked) -> None:
     positions = result.raw.index.to_numpy()
     width = len(result.raw.columns)
     last = int(positions.max()) + 1 if len(positions) else 0
+    if last == len(positions):
+        return  # the index has no gaps (it is increasing and without repeats)
     for row in np.setdiff1d(np.arange(last), positions).tolist():
         result.errors.append(((row + 2, PHASES["cell"], 0), fl_errors.BlankRowError(
             note="", cells=[""] * width, row_number=row + 2)))

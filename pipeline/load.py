@@ -208,9 +208,15 @@ def without_blank_rows(records: pd.DataFrame) -> pd.DataFrame:
     """The records without blank lines, which are dropped but counted.
 
     The index stays the line's position, so that ``index + 2`` is the row staff see in the
-    file, as in Frictionless's row numbers.
+    file, as in Frictionless's row numbers. Only rows whose first cell is empty can be blank,
+    so the other columns are looked at for those rows alone.
     """
-    return records[(records != "").any(axis=1)]
+    first = records.iloc[:, 0].to_numpy(dtype=object) == "" if len(records.columns) else []
+    candidates = records[first]
+    if candidates.empty:
+        return records
+    blank = candidates.index[(candidates == "").all(axis=1).to_numpy()]
+    return records.drop(index=blank) if len(blank) else records
 
 
 def typed_column(values: pd.Series, spec: dict) -> pd.Series:
@@ -308,6 +314,8 @@ def short_rows(payload: bytes, records: pd.DataFrame, raw: pd.DataFrame, file: s
     one (a row cannot make up for a short one: a row with too many cells stops the parser).
     """
     width = len(records.columns)
+    if not width or not (records.iloc[:, -1].to_numpy(dtype=object) == "").any():
+        return []  # a short row ends with empty cells where pandas filled them in
     if separators(payload) == (width - 1) * (len(records) + 1):  # the header's too
         return []
     counts = [len(cells) for cells in csv.reader(io.StringIO(payload.decode("utf-8")))][1:]
