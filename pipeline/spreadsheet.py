@@ -70,7 +70,8 @@ def cell(ref: str, value) -> str:
 def clean_texts(values: Sequence) -> Sequence:
     """Cut text to Excel's cell limit and drop characters XML cannot carry (rare: one scan)."""
     texts = [v for v in values if isinstance(v, str)]
-    if not ILLEGAL.search("\n".join(texts)) and all(len(t) <= CELL_TEXT_MAX for t in texts):
+    if not texts or (max(map(len, texts)) <= CELL_TEXT_MAX
+                     and not ILLEGAL.search("\n".join(texts))):
         return values
     return [ILLEGAL.sub("", v[:CELL_TEXT_MAX]) if isinstance(v, str) else v for v in values]
 
@@ -100,12 +101,14 @@ def number_column(letter: str, values: Sequence) -> list[str]:
 
 def column_cells(letter: str, values: Sequence) -> list[str]:
     """The markup of one column, first value in row 1 (text and number columns fast)."""
-    values = clean_texts(values)
+    if not values:
+        return []
     kinds = set(map(type, values[1:])) - {type(None)}
+    if kinds <= {int, float} and isinstance(values[0], str):
+        return number_column(letter, [*clean_texts(values[:1]), *values[1:]])
+    values = clean_texts(values)
     if kinds <= {str} and isinstance(values[0], str | None):
         return text_column(letter, values)
-    if kinds <= {int, float} and len(values):
-        return number_column(letter, values)
     return [cell(f"{letter}{row}", value) for row, value in enumerate(values, 1)]
 
 
