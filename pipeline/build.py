@@ -9,6 +9,12 @@ failure at any stage, or the process killed at any moment, leaves the previous o
 as it was; the exit status (0 published, 1 refused or failed, 130 interrupted) and the message
 say what happened.
 
+A republish is incremental unless ``--full`` is given (``pipeline/incremental.py``): pages
+whose inputs did not change are hard-linked from the published output into the staging
+folder instead of being rendered again, with a byte-identical result; the manifest of what
+was published is kept in ``.kc-cache/<output name>/`` beside the output and replaced only
+after a successful swap.
+
 Stages report to a ``Progress`` (``pipeline/progress.py``); only ``run`` chooses to print.
 Every date in the output comes from ``created_date`` (``SOURCE_DATE_EPOCH``, else the data
 release, else the last commit), never from the clock, so two builds of one commit are
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
 import logging
 import os
@@ -28,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import swap
+from pipeline import incremental, swap
 from pipeline.load import Package
 from pipeline.progress import (
     ConsoleProgress,
@@ -66,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="content folder (stories and pages)")
     parser.add_argument("--quiet", action="store_true",
                         help="print only errors (for CI, tests and scripts)")
+    parser.add_argument("--full", action="store_true",
+                        help="render every page and forget the build cache (default: keep "
+                             "the pages whose inputs did not change since the last publish)")
 
 
 # -- the command line: the only place that prints ---------------------------------------------
@@ -97,7 +107,7 @@ def publish(args: argparse.Namespace, progress: Progress, started: float, quiet:
               f"{args.output} left as it was", file=sys.stderr)
         return 1
     counts = build(package, args.settings, args.output, args.content, progress=progress,
-                   report=report)
+                   report=report, full=getattr(args, "full", False))
     if not quiet:
         print(f"published {sum(counts.values())} files into {args.output} "
               f"in {time.perf_counter() - started:.1f} s")
@@ -113,18 +123,25 @@ def validation_summary(package: Package, report: Report) -> str:
 # -- the build: stages in order, the swap last --------------------------------------------------
 
 def build(package: Package, settings_file: Path, output: Path, content: Path | None = None,
-          *, progress: Progress | None = None, report: Report | None = None) -> dict[str, int]:
+          *, progress: Progress | None = None, report: Report | None = None,
+          full: bool = False) -> dict[str, int]:
     """Build into a staging folder beside ``output``, check it, then swap it into place.
 
-    The stages are called from here, in order (the bench times them by these names).
+    The stages are called from here, in order (the bench times them by these names). Unless
+    ``full``, the pages and the stages that accept ``previous``/``cache`` (Contract 3) reuse
+    what the published output already holds; the result is byte-identical either way.
     """
     progress, output = progress or Progress(), output.resolve()
     swap.clean_stale(output)
     staging = swap.create_staging(output)
     work, created = staging.site, created_date(package.root)
+    cache = incremental.cache_dir(output)
     try:
+        reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full)
+        reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
-            downloads = export(package, work, created, lambda _: progress.advance("export"))
+            downloads = export(package, work, created, lambda _: progress.advance("export"),
+                               **reused)
             step.detail = f"{len(downloads)} files"
         with stage(progress, "photos") as step:
             images = photo_index(content)
@@ -132,37 +149,69 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
                            else f"{len(images.renditions)} photos")
         with stage(progress, "pages") as step:
             extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
-                     "KC_PROGRESS": progress}
+                     "KC_PROGRESS": progress, "KC_REUSE": reuse}
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
-            step.detail = f"{sum(1 for _ in work.rglob('*.html'))} pages"
+            step.detail = (f"{sum(1 for _ in work.rglob('*.html'))} pages "
+                           f"({reuse.summary()})")
         with stage(progress, "search") as step:
-            step.detail = finish_site(settings_file, work)
+            step.detail = finish_site(settings_file, work, **reused)
         with stage(progress, "checks") as step:
-            step.detail = post_build_checks(package, work, site_url(settings_file), progress)
+            step.detail = post_build_checks(package, work, site_url(settings_file), progress,
+                                            cache=cache)
         with stage(progress, "swap") as step:
+            save_manifest(reuse, cache)
             step.detail = replace(output, staging)
     except BaseException:
+        incremental.abandon(cache)
         swap.discard(staging)
         raise
+    incremental.promote(cache)
     with stage(progress, "cleanup"):
         swap.discard(staging)
     return count_files(output)
 
 
+def code_salt(settings_file: Path) -> str:
+    """What every page depends on besides the data: theme, pipeline code, settings."""
+    from pelican.settings import read_settings
+
+    settings = read_settings(str(settings_file))
+    sources = [Path(settings["THEME"]), Path(__file__).resolve().parent,
+               settings_file.resolve(), settings_file.resolve().parent / "pelicanconf.py"]
+    return incremental.code_salt(sources, settings)
+
+
+def save_manifest(reuse: incremental.Reuse, cache: Path) -> None:
+    """Record this build's pages (pending until the swap succeeds)."""
+    try:
+        reuse.save_pending(cache)
+    except (OSError, incremental.ReuseError) as exc:
+        raise BuildFailed(f"incremental: {exc}") from exc
+
+
+def accepted(function: Any, **options: Any) -> dict[str, Any]:
+    """The keyword ``options`` that ``function`` declares: stages adopt ``previous`` and
+    ``cache`` (Contract 3) one at a time, and a stage without them must still run."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {name: value for name, value in options.items() if name in parameters}
+
+
 def export(package: Package, out_dir: Path, created: str | None = None,
-           on_file: Any = None) -> list[dict]:
+           on_file: Any = None, *, previous: Path | None = None,
+           cache: Path | None = None) -> list[dict]:
     """The open-data downloads (``pipeline/export.py`` owns ``output/data/``)."""
     from pipeline.export import export_open_data
 
     try:
         return export_open_data(package, out_dir, version=str(package.descriptor.get(
             "version", "0.0.0")), created=created or created_date(package.root),
-            on_file=on_file)
+            on_file=on_file, **accepted(export_open_data, previous=previous, cache=cache))
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
-
-
 def photo_index(content: Path | None) -> Any:
     """Process the photos before Pelican (timed apart); None leaves them to the page builder."""
     if content is None or not content.is_dir():
@@ -182,7 +231,8 @@ def site_url(settings_file: Path) -> str:
     return read_settings(str(settings_file))["SITEURL"]
 
 
-def finish_site(settings_file: Path, out_dir: Path) -> str:
+def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = None,
+                cache: Path | None = None) -> str:
     """What needs every page written (issue 7): sitemap.xml, robots.txt, the search index."""
     from pelican.settings import read_settings
 
@@ -192,7 +242,8 @@ def finish_site(settings_file: Path, out_dir: Path) -> str:
     settings = with_defaults(read_settings(str(settings_file)))
     seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"])
     try:
-        summary = search.index_site(out_dir)
+        summary = search.index_site(out_dir, **accepted(search.index_site, previous=previous,
+                                                        cache=cache))
     except search.SearchIndexError as exc:
         raise BuildFailed(f"search: {exc}") from exc
     return f"{summary.pages} pages indexed ({', '.join(summary.languages)})"
@@ -201,20 +252,21 @@ def finish_site(settings_file: Path, out_dir: Path) -> str:
 # -- post-build checks: all must pass before the swap --------------------------------------------
 
 def post_build_checks(package: Package, out_dir: Path, siteurl: str,
-                      progress: Progress | None = None) -> str:
+                      progress: Progress | None = None, *, cache: Path | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any."""
     from pipeline.checks import broken_links, external_loads, package_errors, references
 
     progress = progress or Progress()
     progress.total("checks", 4)
-    found = references(out_dir)
-    failures = listed("broken internal links", [
-        f"{r.page} -> {r.target}" for r in broken_links(out_dir, siteurl, found)])
+    found = references(out_dir, **accepted(references, cache=cache))
+    failures = listed("broken internal links", [f"{r.page} -> {r.target}" for r in broken_links(
+        out_dir, siteurl, found, **accepted(broken_links, cache=cache))])
     progress.advance("checks")
     failures += listed("resources loaded from other hosts", [
-        f"{r.page} -> {r.target}" for r in external_loads(out_dir, siteurl, found)])
+        f"{r.page} -> {r.target}" for r in external_loads(
+            out_dir, siteurl, found, **accepted(external_loads, cache=cache))])
     progress.advance("checks")
-    failures += privacy_failures(package, out_dir)
+    failures += privacy_failures(package, out_dir, cache)
     progress.advance("checks")
     failures += listed("the published data package is invalid",
                        package_errors(out_dir / "data" / "datapackage.json"))
@@ -232,19 +284,19 @@ def listed(what: str, items: list[str]) -> list[str]:
     return [f"{len(items)} {what}: " + "; ".join(items[:MAX_LISTED]) + more]
 
 
-def privacy_failures(package: Package, out_dir: Path) -> list[str]:
+def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None) -> list[str]:
     try:
-        check_privacy(package, out_dir)
+        check_privacy(package, out_dir, cache)
     except BuildFailed as exc:
         return [str(exc)]
     return []
 
 
-def check_privacy(package: Package, out_dir: Path) -> None:
+def check_privacy(package: Package, out_dir: Path, cache: Path | None = None) -> None:
     """Stop the build when a private field's value reached any output file (issue 5)."""
     from pipeline.privacy import check_output
 
-    problems = check_output(package, out_dir)
+    problems = check_output(package, out_dir, **accepted(check_output, cache=cache))
     if problems:
         raise BuildFailed("privacy: " + "; ".join(
             f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:MAX_LISTED]))

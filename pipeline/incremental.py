@@ -1,0 +1,377 @@
+"""Incremental republish: keep the pages whose inputs did not change, render only the rest.
+
+A correction to one row touches a few dozen of a site's pages; rendering the other hundreds of
+thousands again is what made a republish cost a full build. Every data page is a function of
+its own inputs (``Page`` fields, its context, the context providers' extras) and of inputs
+shared by the whole build (settings, the site's address list, the code lists, the theme, the
+pipeline's code): Contract 1 in ``pipeline/pages.py`` guarantees that templates read nothing
+else. So each page gets a *fingerprint* of all of those, and the build keeps, in a cache
+folder beside the output (``.kc-cache/<output name>/pages.json``, never published), a
+manifest of the file each fingerprint produced. The next build calls the ``Reuse`` object
+(``KC_REUSE``) for every page before rendering it; when the fingerprint and the previous
+file are both unchanged, the previous file is hard-linked into the staging folder and the
+writer skips the page.
+
+Why this is safe:
+
+- the encoding is canonical and process-independent: ``pickle`` (exact types, dict order as
+  rendered, floats exact, ``Markup`` distinct from ``str``) without its identity-based memo,
+  with sets encoded sorted; a value pickle cannot encode makes the page "always render";
+- a previous file is reused only if it is still the inode, size and mtime the manifest
+  recorded (nobody replaced or edited it), and the manifest is trusted only for the output
+  folder it describes (device and inode of the folder itself);
+- a hard link shares its bytes with the published file, so a linked file must never be
+  written in place: the writer skips it, and before the swap :meth:`Reuse.save_pending`
+  checks that every linked file is still exactly what it was (or the build stops);
+- the manifest is written as *pending* before the swap and promoted after it: a build killed
+  anywhere leaves either the old manifest describing the old output, or a pending one
+  describing the new output, never one that lies. A manifest that matches nothing only means
+  a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+CACHE_FOLDER = ".kc-cache"
+MANIFEST = "pages.json"
+PENDING = "pages.pending.json"
+FORMAT = 1  # bump when the fingerprint or the manifest changes meaning
+#: Libraries whose version changes what a page looks like.
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "pelican", "babel", "markdown", "nh3")
+SOURCE_SKIP = ("__pycache__",)
+
+
+class ReuseError(Exception):
+    """A hard-linked file was changed during the build: the build must stop."""
+
+
+# -- fingerprints -------------------------------------------------------------------------------
+
+class CanonicalPickler(pickle.Pickler):
+    """Pickle without the identity memo (equal values, equal bytes) and with sets sorted.
+
+    A set's iteration order follows string hashes, which change per process; sorting its
+    elements by their own encoding makes the bytes depend on the values only.
+    """
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is set or type(obj) is frozenset:
+            items = [encode(item) for item in obj]
+            if None in items:
+                raise pickle.PicklingError("a set element cannot be encoded")
+            return (type(obj).__name__, tuple(sorted(items)))
+        return None
+
+
+def encode(value: Any) -> bytes | None:
+    """The canonical bytes of ``value``, or None when it cannot be encoded faithfully."""
+    buffer = io.BytesIO()
+    pickler = CanonicalPickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: sharing between objects must not change the bytes
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return buffer.getvalue()
+
+
+def digest(*parts: bytes | str) -> str:
+    """A short, stable hash of the parts (blake2b: fast, and 128 bits is plenty here)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def tree_digest(root: Path) -> str:
+    """A hash of a file, or of every file under a folder (relative path and bytes), Python's
+    bytecode caches excluded; a missing path hashes as such."""
+    if root.is_file():
+        return digest("file", root.read_bytes())
+    parts: list[bytes | str] = []
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not any(skip in path.parts for skip in SOURCE_SKIP):
+                parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return digest(str(root.is_dir()), *parts)
+
+
+def library_versions() -> list[str]:
+    """Installed versions of the rendering libraries (an upgrade may change every page)."""
+    found = []
+    for name in RENDERING_LIBRARIES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return found
+
+
+def code_salt(sources: Iterable[Path], settings: Mapping[str, Any]) -> str:
+    """What every page depends on besides the data: the ``sources`` (the theme with its
+    translations, the pipeline's code, the settings files), the rendering libraries, Python,
+    and the settings' values."""
+    return digest(str(FORMAT), sys.version, *library_versions(),
+                  *(tree_digest(path) for path in sources), *settings_parts(settings))
+
+
+def settings_parts(settings: Mapping[str, Any]) -> list[bytes | str]:
+    """Each setting as name and bytes; one that cannot be encoded (a function) by its type
+    only, which the pipeline sources in the salt cover."""
+    parts: list[bytes | str] = []
+    for name in sorted(k for k in settings if k.isupper() and k not in VOLATILE_SETTINGS):
+        value = settings[name]
+        parts += [name, encode(value) or f"<{type(value).__module__}.{type(value).__name__}>"]
+    return parts
+
+
+#: Settings left out of the salt: this build's folders and objects (they differ every build
+#: and are never rendered), and MARKDOWN, which Pelican's reader extends in place (so it
+#: differs between the first and later builds of one process); Markdown reaches data pages
+#: only through the stories, which are part of the build-wide values.
+VOLATILE_SETTINGS = {"OUTPUT_PATH", "PATH", "KC_REUSE", "KC_PROGRESS", "KC_PACKAGE",
+                     "KC_REPORT", "KC_IMAGES", "MARKDOWN"}
+
+
+#: Settings that builders copy into the pages that use them (``dataset_pages`` the download
+#: list, ``quality_pages`` the report), so they are fingerprinted with those pages' contexts.
+#: Templates never read them (``tests/test_incremental.py`` checks that no template names
+#: them): left in the build-wide key, a change to any CSV would render every page again.
+PAGE_INPUT_SETTINGS = ("KC_DOWNLOADS", "KC_DATA_DIR", "KC_REPORT")
+
+
+def without_page_inputs(build_wide: Mapping[str, Any]) -> dict[str, Any]:
+    """``build_wide`` minus the settings that only reach templates through page contexts."""
+    settings = build_wide.get("settings")
+    if not isinstance(settings, Mapping):
+        return dict(build_wide)
+    kept = {k: v for k, v in settings.items() if k not in PAGE_INPUT_SETTINGS}
+    return {**build_wide, "settings": kept}
+
+
+def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
+                     context: Mapping[str, Any]) -> str | None:
+    """Everything one page's bytes depend on, hashed; None when it cannot be encoded."""
+    encoded = encode((rel_path, lang, page.template, page.url, page.kind, page.title,
+                      page.body, getattr(page, "shared", False), context))
+    return None if encoded is None else digest(build_key, encoded)
+
+
+# -- the manifest -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of a published build: the fingerprint it was made from, and its identity."""
+
+    key: str
+    ino: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, key: str, stat: os.stat_result) -> Entry:
+        return cls(key, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def same_file(self, stat: os.stat_result) -> bool:
+        """Whether ``stat`` is still the file this entry recorded (not replaced, not edited)."""
+        return (self.ino, self.size, self.mtime_ns) == (stat.st_ino, stat.st_size,
+                                                         stat.st_mtime_ns)
+
+
+@dataclass
+class Manifest:
+    """The fingerprints of the pages in one output folder, identified by device and inode."""
+
+    dev: int
+    ino: int
+    pages: dict[str, Entry] = field(default_factory=dict)
+
+    def describes(self, folder: Path) -> bool:
+        try:
+            stat = folder.stat()
+        except OSError:
+            return False
+        return (self.dev, self.ino) == (stat.st_dev, stat.st_ino)
+
+    def to_json(self) -> str:
+        pages = {rel: [e.key, e.ino, e.size, e.mtime_ns] for rel, e in sorted(self.pages.items())}
+        return json.dumps({"format": FORMAT, "dev": self.dev, "ino": self.ino, "pages": pages},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest | None:
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT:
+                return None
+            pages = {rel: Entry(str(k), int(i), int(s), int(m))
+                     for rel, (k, i, s, m) in data["pages"].items()}
+            return cls(int(data["dev"]), int(data["ino"]), pages)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+def cache_dir(output: Path) -> Path:
+    """The build's persistent cache for ``output`` (Contract 3): beside it, never inside."""
+    return output.parent / CACHE_FOLDER / output.name
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def published_manifest(output: Path, cache: Path) -> Manifest | None:
+    """The manifest that describes the folder now at ``output``, if any.
+
+    The pending one wins when a build was killed between its swap and the promotion.
+    """
+    for name in (MANIFEST, PENDING):
+        manifest = read_manifest(cache / name)
+        if manifest is not None and manifest.describes(output):
+            return manifest
+    return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a new file under a temporary name, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def clear_cache(cache: Path) -> None:
+    """Forget everything (``--full``): a real folder of ours only, never through a symlink."""
+    if cache.is_dir() and not cache.is_symlink() and cache.parent.name == CACHE_FOLDER:
+        shutil.rmtree(cache)
+
+
+# -- the hook the page writer calls (Contract 2) ------------------------------------------------
+
+class Reuse:
+    """``KC_REUSE``: decides, page by page, whether the previous build's file can be kept.
+
+    Built by :func:`open_reuse`. ``rendered`` and ``reused`` list the output-relative paths
+    the writer was told to render or to skip, in order (tests and the bench count them).
+    """
+
+    def __init__(self, staging: Path, previous: Path | None, manifest: Manifest | None,
+                 salt: str) -> None:
+        self.staging = staging
+        self.previous = previous if manifest is not None else None
+        self.old = manifest.pages if manifest is not None and previous is not None else {}
+        self.salt = salt
+        self.build_key: str | None = None
+        self.keys: dict[str, str] = {}
+        self.linked: dict[str, Entry] = {}
+        self.rendered: list[str] = []
+        self.reused: list[str] = []
+        self.folders: set[Path] = set()
+
+    def begin(self, build_wide: Mapping[str, Any]) -> None:
+        """Fold everything build-wide into the key every page fingerprint starts from."""
+        encoded = encode(without_page_inputs(build_wide))
+        self.build_key = None if encoded is None else digest(self.salt, encoded)
+
+    def unchanged(self, rel_path: str, page: Any, lang: str,
+                  context: Mapping[str, Any]) -> bool:
+        """True when the previous file for ``rel_path`` is now linked into the staging folder."""
+        key = (None if self.build_key is None
+               else page_fingerprint(self.build_key, rel_path, page, lang, context))
+        if rel_path in self.linked and self.linked[rel_path].key != key:
+            (self.staging / rel_path).unlink()  # another page at this path: write a new file
+            del self.linked[rel_path]
+        if key is not None:
+            self.keys[rel_path] = key
+        kept = rel_path in self.linked or (key is not None and self.link(rel_path, key))
+        (self.reused if kept else self.rendered).append(rel_path)
+        return kept
+
+    def link(self, rel_path: str, key: str) -> bool:
+        """Hard-link the previous file into the staging folder if it is still the one built
+        from ``key``; False (render it) otherwise."""
+        entry = self.old.get(rel_path)
+        if entry is None or entry.key != key or self.previous is None:
+            return False
+        source, target = self.previous / rel_path, self.staging / rel_path
+        try:
+            if not entry.same_file(os.stat(source, follow_symlinks=False)):
+                return False
+            self.ensure_folder(target.parent)
+            os.link(source, target, follow_symlinks=False)
+        except OSError:  # gone, replaced, already written here, or no hard links on this disk
+            return False
+        self.linked[rel_path] = entry
+        return True
+
+    def ensure_folder(self, folder: Path) -> None:
+        if folder not in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+
+    def summary(self) -> str:
+        return f"{len(self.rendered)} rendered, {len(self.reused)} kept from the last build"
+
+    # -- after the pages: the manifest of this build -----------------------------------------
+
+    def manifest(self) -> Manifest:
+        """This build's manifest; raises if a linked file was written in place meanwhile."""
+        root = self.staging.stat()
+        manifest = Manifest(root.st_dev, root.st_ino)
+        for rel_path, key in self.keys.items():
+            try:
+                stat = os.stat(self.staging / rel_path, follow_symlinks=False)
+            except OSError:
+                continue
+            linked = self.linked.get(rel_path)
+            if linked is not None and not linked.same_file(stat):
+                raise ReuseError(f"{rel_path} is hard-linked to the published site and was "
+                                 "written in place during the build")
+            manifest.pages[rel_path] = Entry.of(key, stat)
+        return manifest
+
+    def save_pending(self, cache: Path) -> None:
+        """Before the swap: record this build's pages as the pending manifest."""
+        write_atomically(cache / PENDING, self.manifest().to_json())
+
+
+def promote(cache: Path) -> None:
+    """After a successful swap: the pending manifest becomes the published one."""
+    pending = cache / PENDING
+    if pending.exists():
+        os.replace(pending, cache / MANIFEST)
+
+
+def abandon(cache: Path) -> None:
+    """After a failed build: the pending manifest describes nothing that was published."""
+    (cache / PENDING).unlink(missing_ok=True)
+
+
+def open_reuse(output: Path, staging: Path, cache: Path, salt: str, *,
+               full: bool = False) -> Reuse:
+    """The reuse hook for a build of ``output`` into ``staging``.
+
+    With ``full`` (or without a manifest that describes ``output``) nothing is reused, but
+    every page is still fingerprinted so that the next build can be incremental.
+    """
+    if full:
+        clear_cache(cache)
+    manifest = None if full else published_manifest(output, cache)
+    return Reuse(staging, output if manifest is not None else None, manifest, salt)

@@ -1,0 +1,365 @@
+"""Incremental republish (pipeline/incremental.py): the same bytes as a full build, fewer pages.
+
+The integration tests publish a tiny package, change one thing, republish incrementally into
+the same output, and compare every file with a fresh full build of the changed inputs; the
+``Reuse`` object of each build says which pages were rendered and which were kept. The unit
+tests pin the fingerprint's encoding and the manifest's trust rules without Pelican.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, TINY, write_content, write_package
+from markupsafe import Markup
+
+from pipeline import build, incremental
+from pipeline.pages import Page
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder``."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Inputs:
+    """What one publish reads: a data package, content, settings (with their theme)."""
+
+    data: Path
+    content: Path
+    settings: Path
+    theme: Path
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Inputs:
+    """The tiny package, its story, and settings pointing at a private copy of the theme
+    (so a test may edit a template)."""
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    settings = tmp_path / "settings.py"
+    settings.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+                        "from pelicanconf import *  # noqa: F403\n"
+                        f"THEME = {str(theme)!r}\n", encoding="utf-8")
+    return Inputs(write_package(tmp_path / "data", TINY), write_content(tmp_path / "content"),
+                  settings, theme)
+
+
+@pytest.fixture
+def publish(monkeypatch) -> Callable[..., incremental.Reuse]:
+    """Validate and build ``inputs`` into ``output``; returns the build's Reuse object, with
+    ``inputs``: what the writer passed for each page (to tell, independently of the
+    fingerprints, which pages' inputs changed)."""
+    made: list[incremental.Reuse] = []
+
+    def capture(*args, **kwargs) -> incremental.Reuse:
+        made.append(opened(*args, **kwargs))
+        made[-1].inputs = {}
+        return made[-1]
+
+    def unchanged(self, rel_path, page, lang, context) -> bool:
+        self.inputs[rel_path] = (page, lang, dict(context))
+        return asked(self, rel_path, page, lang, context)
+
+    opened, asked = incremental.open_reuse, incremental.Reuse.unchanged
+    monkeypatch.setattr(incremental, "open_reuse", capture)
+    monkeypatch.setattr(incremental.Reuse, "unchanged", unchanged)
+
+    def run(inputs: Inputs, output: Path, *, full: bool = False) -> incremental.Reuse:
+        package, report = build.validate(inputs.data, inputs.content)
+        assert report.ok, report.to_dict()
+        build.build(package, inputs.settings, output, inputs.content, report=report, full=full)
+        return made[-1]
+
+    return run
+
+
+def rows_edit(edit: Callable[[dict], None]) -> Callable[[Inputs], None]:
+    """An edit of the package's rows, written back as CSV."""
+    def apply(inputs: Inputs) -> None:
+        rows = json.loads(json.dumps(TINY))
+        edit(rows)
+        write_package(inputs.data, rows)
+
+    return apply
+
+
+def retitle(rows: dict) -> None:
+    rows["projects"][0]["title_vi"] += " (đã sửa)"
+
+
+def rename(rows: dict) -> None:
+    rows["establishments"][0]["name"] = "Công ty cổ phần Tre trúc Hòa An"
+
+
+def new_amount(rows: dict) -> None:
+    rows["projects"][1]["counterpart_vnd"] = "1700000000"
+
+
+def add_row(rows: dict) -> None:
+    rows["projects"].append(dict(rows["projects"][2], project_id="p-04-2021-003",
+                                 title_vi="Đào tạo nghề đan tre năm 2021",
+                                 title_en="Bamboo weaving training, 2021"))
+    rows["annual-plans"][2].update(planned_vnd="140000000", approved_vnd="120000000")
+
+
+def delete_row(rows: dict) -> None:
+    rows["projects"].pop(0)
+    rows["annual-plans"].pop(0)
+
+
+def story_edit(inputs: Inputs) -> None:
+    story = inputs.content / "stories" / "bamboo.md"
+    story.write_text(story.read_text(encoding="utf-8").replace(
+        "Xưởng tre có máy mới.", "Xưởng tre có hai máy mới."), encoding="utf-8")
+
+
+def template_edit(inputs: Inputs) -> None:
+    base = inputs.theme / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "</main>", "<!-- edited --></main>", 1), encoding="utf-8")
+
+
+#: (edit, whether every page depends on what it changes). A row's value reaches only the
+#: pages whose context holds it; a story or a template is read by every page; adding or
+#: deleting a row changes the site's list of addresses (``built_urls``), which every page
+#: may read.
+EDITS = {
+    "project title": (rows_edit(retitle), False),
+    "establishment name": (rows_edit(rename), False),
+    "amount": (rows_edit(new_amount), False),
+    "add a row": (rows_edit(add_row), True),
+    "delete a row": (rows_edit(delete_row), True),
+    "story": (story_edit, True),
+    "template": (template_edit, True),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_an_incremental_republish_equals_a_full_build_and_renders_only_what_changed(
+        inputs, publish, tmp_path, name):
+    edit, everywhere = EDITS[name]
+    output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
+    before = publish(inputs, output)
+    old_bytes = tree(output)
+    edit(inputs)
+    again = publish(inputs, output)
+    expected = publish(inputs, fresh, full=True)
+    new_bytes = tree(fresh)
+    inputs_changed = {rel for rel, given in again.inputs.items()
+                      if before.inputs.get(rel) != given}
+    bytes_changed = {rel for rel in expected.rendered if old_bytes.get(rel) != new_bytes[rel]}
+    assert new_bytes == tree(output)
+    assert sorted(expected.rendered) == sorted(again.rendered + again.reused)
+    assert sorted(expected.rendered if everywhere else inputs_changed) == sorted(again.rendered)
+    assert bytes_changed <= set(again.rendered)
+    assert (not everywhere) == (0 < len(again.reused))
+
+
+def test_a_republish_without_change_renders_nothing_and_links_every_page(
+        inputs, publish, tmp_path):
+    output = tmp_path / "output"
+    first = publish(inputs, output)
+    inodes = {rel: (output / rel).stat().st_ino for rel in first.rendered}
+    second = publish(inputs, output)
+    assert ([], sorted(first.rendered)) == (second.rendered, sorted(second.reused))
+    assert inodes == {rel: (output / rel).stat().st_ino for rel in second.reused}
+
+
+def test_full_renders_every_page_even_when_nothing_changed(inputs, publish, tmp_path):
+    output = tmp_path / "output"
+    first = publish(inputs, output)
+    before = tree(output)
+    again = publish(inputs, output, full=True)
+    assert (sorted(first.rendered), []) == (sorted(again.rendered), again.reused)
+    assert before == tree(output)
+
+
+def test_a_page_edited_in_the_published_output_is_rendered_again(inputs, publish, tmp_path):
+    output = tmp_path / "output"
+    first = publish(inputs, output)
+    edited = output / first.rendered[0]
+    original = edited.read_bytes()
+    edited.write_bytes(original.replace(b"<", b"< ", 1))
+    again = publish(inputs, output)
+    assert [first.rendered[0]] == again.rendered
+    assert original == (output / first.rendered[0]).read_bytes()
+
+
+def test_an_output_replaced_by_a_copy_is_not_trusted(inputs, publish, tmp_path):
+    output = tmp_path / "output"
+    first = publish(inputs, output)
+    shutil.copytree(output, tmp_path / "copy")
+    shutil.rmtree(output)
+    (tmp_path / "copy").rename(output)
+    again = publish(inputs, output)
+    assert (sorted(first.rendered), []) == (sorted(again.rendered), again.reused)
+
+
+# -- killed publishes: output/ and the cache stay consistent ------------------------------------
+
+def start(inputs: Inputs, output: Path, kill_at: str) -> int:
+    """`python -m pipeline build --quiet` in a child killed at ``kill_at``; its exit status."""
+    env = {**os.environ, "KC_TEST_KILL_AT": kill_at}
+    child = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", "--quiet", "--settings",
+         str(inputs.settings), "--output", str(output), "--data", str(inputs.data),
+         "--content", str(inputs.content)], cwd=ROOT, env=env, capture_output=True,
+        timeout=300, check=False)
+    return child.returncode
+
+
+@pytest.mark.parametrize(("point", "published_new"), [
+    ("mid:pages", False), ("after:checks", False), ("after:swap", True),
+])
+def test_a_killed_republish_leaves_output_and_cache_consistent(
+        inputs, publish, tmp_path, point, published_new):
+    output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
+    publish(inputs, output)
+    old = tree(output)
+    rows_edit(retitle)(inputs)
+    expected = publish(inputs, fresh, full=True)
+    assert -signal.SIGKILL == start(inputs, output, point)
+    assert (tree(fresh) if published_new else old) == tree(output)
+    again = publish(inputs, output)
+    assert tree(fresh) == tree(output)
+    assert (published_new, True) == (not again.rendered,
+                                     0 < len(again.reused) <= len(expected.rendered))
+
+
+# -- unit: the canonical encoding ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    ({"a": 1, "b": 2}, {"a": 1, "b": 2}, True),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}, False),        # a template iterates in this order
+    ({"x", "y", "z"}, {"z", "y", "x"}, True),           # sets: sorted, whatever the hash seed
+    (frozenset({1, 2}), {1, 2}, False),
+    ("<b>", Markup("<b>"), False),                      # autoescaped or not
+    (1, 1.0, False), (1, True, False), ([1, 2], (1, 2), False), (0.1 + 0.2, 0.3, False),
+    ("Hòa", unicodedata.normalize("NFD", "Hòa"), False),
+    (["shared", "shared"], ["".join(["sha", "red"]), "shared"], True),  # no identity memo
+])
+def test_encode_is_equal_exactly_for_equal_values(first, second, same):
+    assert same == (incremental.encode(first) == incremental.encode(second))
+
+
+@pytest.mark.parametrize("value", [lambda: 1, {"f": lambda: 1}, {(lambda: 1)}])
+def test_a_value_that_cannot_be_encoded_has_no_fingerprint(value):
+    assert None is incremental.encode(value)
+
+
+def test_the_fingerprint_does_not_depend_on_the_process():
+    code = ("from pipeline import incremental; print(incremental.digest(incremental.encode("
+            "{'urls': {'a/', 'b/', 'c/', 'd/'}, 'n': [1, 2.5, None]})))")
+    digests = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}
+                              ).stdout for seed in ("1", "2", "3")}
+    assert 1 == len(digests)
+
+
+# -- unit: the reuse hook on plain folders ------------------------------------------------------
+
+PAGE = Page(url="projects/p-1/", template="project.html", context={"title": "A"},
+            kind="project", title="A")
+
+
+@pytest.fixture
+def published_site(tmp_path: Path) -> tuple[Path, Path]:
+    """An output folder with one page, published with a manifest in the cache."""
+    output, cache = tmp_path / "output", incremental.cache_dir(tmp_path / "output")
+    staging = tmp_path / "staging"
+    reuse = incremental.open_reuse(output, staging, cache, "salt")
+    reuse.begin({"settings": {}})
+    assert not reuse.unchanged("projects/p-1/index.html", PAGE, "vi", PAGE.context)
+    (staging / "projects" / "p-1").mkdir(parents=True)
+    (staging / "projects" / "p-1" / "index.html").write_text("A", encoding="utf-8")
+    reuse.save_pending(cache)
+    staging.rename(output)
+    incremental.promote(cache)
+    return output, cache
+
+
+def republish(output: Path, cache: Path, salt: str = "salt", title: str = "A",
+              build_wide: dict | None = None) -> incremental.Reuse:
+    staging = output.parent / "staging-2"
+    reuse = incremental.open_reuse(output, staging, cache, salt)
+    reuse.begin(build_wide or {"settings": {}})
+    page = Page(url=PAGE.url, template=PAGE.template, context={"title": title},
+                kind=PAGE.kind, title=title)
+    reuse.unchanged("projects/p-1/index.html", page, "vi", page.context)
+    return reuse
+
+
+@pytest.mark.parametrize(("change", "kept"), [
+    ({}, True),
+    ({"title": "B"}, False),
+    ({"salt": "another theme"}, False),
+    ({"build_wide": {"settings": {"SITEURL": "https://x"}}}, False),
+])
+def test_a_page_is_kept_only_when_its_fingerprint_is_the_same(published_site, change, kept):
+    reuse = republish(*published_site, **change)
+    assert ([], ["projects/p-1/index.html"]) == ((reuse.rendered, reuse.reused) if kept
+                                                else (reuse.reused, reuse.rendered))
+    assert kept == (reuse.staging / "projects/p-1/index.html").exists()
+
+
+@pytest.mark.parametrize("tamper", ["edit", "replace", "pending elsewhere"])
+def test_a_previous_file_that_is_not_the_recorded_one_is_not_reused(published_site, tamper):
+    output, cache = published_site
+    page = output / "projects" / "p-1" / "index.html"
+    if tamper == "edit":
+        page.write_text("B", encoding="utf-8")
+    elif tamper == "replace":
+        page.unlink()
+        page.write_text("A", encoding="utf-8")
+    else:
+        (cache / incremental.MANIFEST).rename(cache / incremental.PENDING)
+        os.rename(output, output.with_name("moved"))
+        shutil.copytree(output.with_name("moved"), output)
+    assert ["projects/p-1/index.html"] == republish(output, cache).rendered
+
+
+def test_a_pending_manifest_is_used_when_the_swap_happened_but_not_the_promotion(
+        published_site):
+    output, cache = published_site
+    (cache / incremental.MANIFEST).rename(cache / incremental.PENDING)
+    assert ["projects/p-1/index.html"] == republish(output, cache).reused
+
+
+def test_writing_into_a_linked_file_stops_the_build(published_site):
+    output, cache = published_site
+    reuse = republish(output, cache)
+    with open(reuse.staging / "projects/p-1/index.html", "a", encoding="utf-8") as linked:
+        linked.write("more")
+    with pytest.raises(incremental.ReuseError):
+        reuse.manifest()
+
+
+def test_two_pages_at_one_path_never_share_the_linked_file(published_site):
+    output, cache = published_site
+    reuse = republish(output, cache)
+    other = Page(url=PAGE.url, template=PAGE.template, context={"title": "B"},
+                 kind=PAGE.kind, title="B")
+    assert not reuse.unchanged("projects/p-1/index.html", other, "vi", other.context)
+    assert not (reuse.staging / "projects/p-1/index.html").exists()
+    assert "A" == (output / "projects/p-1/index.html").read_text(encoding="utf-8")
+
+
+def test_full_forgets_the_cache(published_site):
+    output, cache = published_site
+    reuse = incremental.open_reuse(output, output.parent / "staging-2", cache, "salt",
+                                   full=True)
+    assert (None, False) == (reuse.previous, cache.exists())
