@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib.util
 import json
 import logging
@@ -151,6 +152,9 @@ def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
         "pelican_pages_per_s": rate(run["pelican"]["pages"], run["pelican"]["seconds"]),
         "jinja_pages_per_s": rate(run["jinja"]["pages"], run["jinja"]["seconds"]),
         "full_s": publish.get("full_s"), "incremental_s": publish.get("incremental_s"),
+        "full_rendered": publish.get("full_rendered"),
+        "incremental_rendered": publish.get("incremental_rendered"),
+        "incremental_kept": publish.get("incremental_kept"),
         "peak_rss_mb": publish["peak_rss_mb"],
         "peak_rss_self_mb": publish["peak_rss_self_mb"],
         "peak_rss_child_mb": publish["peak_rss_child_mb"],
@@ -181,6 +185,9 @@ def summarise(runs: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any
     stage_names = dict.fromkeys(n for r in runs for n in r["publish"]["stages"])
     result["stages_s"] = {n: median([r["publish"]["stages"].get(n) for r in runs])
                           for n in stage_names}
+    result["incremental_stages_s"] = {
+        n: median([(r["publish"].get("incremental_stages") or {}).get(n) for r in runs])
+        for n in stage_names}
     result["notes"] = sorted({note for r in runs for note in r["publish"]["notes"]})
     result["frictionless_method"] = runs[0]["frictionless"]["method"]
     result["targets"] = judge(result)
@@ -214,14 +221,17 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"scale {result['scale']} · seed {result['seed']} · {result['repeat']} run(s) · "
              f"{fmt(result['rows'])} rows · {fmt(result['pages'])} pages (references: "
              f"{fmt(result['reference_pages'])})", "",
-             f"{'stage':<24}{'median s':>12}"]
-    lines += [f"{name:<24}{fmt(seconds):>12}" for name, seconds in result["stages_s"].items()]
+             f"{'stage':<24}{'median s':>12}{'republish s':>14}"]
+    again = result.get("incremental_stages_s") or {}
+    lines += [f"{name:<24}{fmt(seconds):>12}{fmt(again.get(name)):>14}"
+              for name, seconds in result["stages_s"].items()]
     lines += ["", f"{'metric':<28}{'median':>14}"]
     lines += [f"{key:<28}{fmt(result[key]):>14}" for key in (
         "validate_rows_per_s", "fastcheck_rows_per_s", "structure_rows_per_s",
         "frictionless_rows_per_s", "structure_vs_frictionless",
         "pages_per_s", "pelican_pages_per_s", "jinja_pages_per_s", "full_s",
-        "incremental_s", "peak_rss_mb", "peak_rss_self_mb", "peak_rss_child_mb")]
+        "incremental_s", "full_rendered", "incremental_rendered", "incremental_kept",
+        "peak_rss_mb", "peak_rss_self_mb", "peak_rss_child_mb")]
     lines += ["", f"{'target':<28}{'value':>10}{'goal':>10}  met"]
     for key, judged in result["targets"].items():
         goal = ("≥ " if judged["at_least"] else "≤ ") + fmt(judged["target"])
@@ -310,7 +320,10 @@ def exists(module: str) -> bool:
 
 
 def timer(stages: dict[str, float], name: str, function: Callable) -> Callable:
-    """``function`` wrapped so that each call adds its duration to ``stages[name]``."""
+    """``function`` wrapped so that each call adds its duration to ``stages[name]``; the
+    wrapper keeps its signature (the build passes ``previous``/``cache`` only to stages that
+    declare them)."""
+    @functools.wraps(function)
     def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
@@ -371,12 +384,15 @@ def count_pages(out: Path) -> int:
 
 
 def validate_and_build(stages: dict[str, float], data: Path, content: Path, out: Path,
-                       settings: Path, skip: Iterable[str] = ()) -> float:
-    """One publish as `make publish` does it (validate, then build); its wall time."""
+                       settings: Path, skip: Iterable[str] = ()) -> tuple[float, Any]:
+    """One publish as `make publish` does it (validate, then build, incremental when the
+    output and its cache allow); its wall time and the build's ``Reuse`` (None without
+    ``pipeline.incremental``)."""
     from pipeline import build
     from pipeline.validate import validate_package
 
     instrument(stages, skip)
+    opened = capture_reuse()
     started = time.perf_counter()
     package, report = timed(stages, "validate", validate_package, data, content)
     if not report.ok:
@@ -384,7 +400,39 @@ def validate_and_build(stages: dict[str, float], data: Path, content: Path, out:
     with quiet():
         build.build(package, settings, out, content, progress=timing_progress(stages),
                     report=report)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, (opened[-1] if opened else None)
+
+
+def capture_reuse() -> list:
+    """The ``Reuse`` objects the build opens from now on (how many pages it rendered/kept)."""
+    opened: list = []
+    if not exists("pipeline.incremental"):
+        return opened
+    from pipeline import incremental
+
+    function = original("pipeline.incremental", "open_reuse")
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        opened.append(function(*args, **kwargs))
+        return opened[-1]
+
+    incremental.open_reuse = keep
+    return opened
+
+
+def empty_output(out: Path) -> None:
+    """No output and no build cache: the full publish renders every page."""
+    shutil.rmtree(out, ignore_errors=True)
+    if exists("pipeline.incremental"):
+        from pipeline.incremental import cache_dir
+
+        shutil.rmtree(cache_dir(out.resolve()), ignore_errors=True)
+
+
+def reuse_counts(reuse: Any, prefix: str) -> dict[str, int | None]:
+    """Pages the build rendered and kept (from its ``Reuse``), for the results."""
+    return {f"{prefix}_rendered": len(reuse.rendered) if reuse is not None else None,
+            f"{prefix}_kept": len(reuse.reused) if reuse is not None else None}
 
 
 @contextlib.contextmanager
@@ -401,7 +449,8 @@ def quiet() -> Any:
 
 def publish_task(data: str, changed: str, content: str, out: str, settings: str,
                  skip: list[str] | None = None, incremental: bool = True) -> dict:
-    """Our publish: every stage timed, then a republish after one row changed."""
+    """Our publish from an empty output and cache, every stage timed; then a republish into
+    the same output after one project's title changed, timed the same way."""
     from pipeline.load import load_package
 
     stages: dict[str, float] = {}
@@ -412,12 +461,14 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str,
         notes.append("pipeline.validate or pipeline.build missing: publish not measured")
         return {"stages": stages, "notes": notes, "pages": None}
     skip = skip or []
-    full = validate_and_build(stages, Path(data), Path(content), Path(out), Path(settings),
-                              skip)
+    empty_output(Path(out))
+    full, first = validate_and_build(stages, Path(data), Path(content), Path(out),
+                                     Path(settings), skip)
     pages = count_pages(Path(out))
     again: dict[str, float] = {}
-    republish = validate_and_build(again, Path(changed), Path(content), Path(out),
-                                   Path(settings), skip) if incremental else None
+    republish, second = validate_and_build(again, Path(changed), Path(content), Path(out),
+                                           Path(settings), skip) if incremental else (None,
+                                                                                      None)
     if not incremental:
         notes.append("incremental: not measured (--no-incremental)")
     if not exists("pipeline.search"):
@@ -425,7 +476,8 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str,
     for step in skip:
         notes.append(f"{step}: skipped on request (--skip), not part of full_s")
     return {"stages": stages, "notes": notes, "pages": pages, "full_s": full,
-            "incremental_s": republish, "incremental_stages": again}
+            "incremental_s": republish, "incremental_stages": again,
+            **reuse_counts(first, "full"), **reuse_counts(second, "incremental")}
 
 
 def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path) -> None:

@@ -6,6 +6,7 @@ No speed is asserted here: speed lives in `make bench`, these tests check the ha
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from pathlib import Path
 
@@ -105,3 +106,30 @@ def test_markdown_has_pelican_metadata():
 def test_table_names_every_target(results: dict):
     text = bench.table(results)
     assert [k for k in bench.TARGETS if k not in text] == []
+
+
+def test_the_republish_renders_only_some_pages_and_keeps_the_rest(results: dict):
+    """The full publish starts from an empty output and cache; the republish after one
+    title changed renders a few pages and links the others (counted by the build's Reuse)."""
+    assert 0 < results["incremental_rendered"] < results["full_rendered"]
+    assert results["full_rendered"] == results["incremental_rendered"] + \
+        results["incremental_kept"]
+
+
+def test_timer_keeps_the_signature_the_build_inspects():
+    def stage(out_dir: Path, *, previous: Path | None = None) -> str:
+        return str(previous)
+
+    timed = bench.timer({}, "stage", stage)
+    assert inspect.signature(stage) == inspect.signature(timed)
+
+
+def test_empty_output_removes_the_output_and_its_build_cache(tmp_path: Path):
+    from pipeline.incremental import cache_dir
+
+    out = tmp_path / "output"
+    for folder in (out / "en", cache_dir(out)):
+        folder.mkdir(parents=True)
+        (folder / "index.html").write_text("old", encoding="utf-8")
+    bench.empty_output(out)
+    assert (False, False) == (out.exists(), cache_dir(out).exists())
