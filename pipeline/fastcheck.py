@@ -11,14 +11,12 @@ foreign-key errors on the frames the loader already read, with one idea that kee
    (``Field.read_cell``), so the verdict, the note and the message are upstream's.
 
 Keys (unique, primary, foreign) are compared on the typed values Frictionless would compare.
-The errors are built as Frictionless error objects and converted by ``pipeline.validate``'s
-own ``convert``, so a problem reads exactly as with the Frictionless pass.
+The errors are built as Frictionless error objects and converted by ``pipeline.upstream``'s
+``convert``, so a problem reads exactly as with the Frictionless pass.
 
-Use: ``validate_package(data_dir, content_dir, structure=structure_problems)``.
-What it cannot see: cells that are not NFC in the file (the loader has normalised them; the
-Frictionless pass warns about those), and blank rows after the last data row (the loader drops
-them without a trace); blank rows between data rows are found from the gaps the loader leaves
-in its index. Rows with too many cells are the loader's to report.
+It is the default structure pass of ``validate_package``. The loader reports what only a
+reader of the file sees (text not in NFC, rows with too few cells, blank rows); rows with too
+many cells stop the loader.
 """
 
 from __future__ import annotations
@@ -83,7 +81,6 @@ def structure_problems(package: Package) -> list[Problem]:
                for r in target.resources}
     problems = []
     for result in checked.values():
-        check_blank_rows(result)
         check_unique(result)
         check_primary_key(result)
         check_foreign_keys(result, checked)
@@ -251,18 +248,6 @@ def canonical(cells: np.ndarray, values: pd.Series, ok: np.ndarray,
     else:
         keys[ok] = values.to_numpy(dtype=object)[ok]
     return keys
-
-
-def check_blank_rows(result: Checked) -> None:
-    """Rows the loader dropped as blank: its index skips their positions."""
-    positions = result.raw.index.to_numpy()
-    width = len(result.raw.columns)
-    last = int(positions.max()) + 1 if len(positions) else 0
-    if last == len(positions):
-        return  # the index has no gaps (it is increasing and without repeats)
-    for row in np.setdiff1d(np.arange(last), positions).tolist():
-        result.errors.append(((row + 2, PHASES["cell"], 0), fl_errors.BlankRowError(
-            note="", cells=[""] * width, row_number=row + 2)))
 
 
 # --- keys ----------------------------------------------------------------------------------

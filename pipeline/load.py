@@ -286,7 +286,8 @@ def load_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None, list
     except pd.errors.ParserError as exc:
         return None, [extra_cells(str(exc), file, name)]
     raw = without_blank_rows(records)
-    found = short_rows(payload, records, raw, file, name)
+    found = sorted(short_rows(payload, records, raw, file, name)
+                   + blank_rows(records, raw, file, name), key=lambda p: p.row)
     return raw, found if normal else found + nfc_warnings(text, raw, file, name)
 
 
@@ -326,6 +327,16 @@ def short_rows(payload: bytes, records: pd.DataFrame, raw: pd.DataFrame, file: s
         "The row lacks this cell: it has fewer columns than the header.",
         row=int(index) + 2, field=name, value="")
         for index in raw.index for name in fields[counts[index]:]]
+
+
+def blank_rows(records: pd.DataFrame, raw: pd.DataFrame, file: str,
+               resource: str) -> list[Problem]:
+    """A ``blank-row`` error for each record the loader dropped, after the last row too."""
+    if len(raw) == len(records):
+        return []
+    return [problem("blank-row", file, resource, "Dòng trống; hãy xóa dòng này.",
+                    "The row is blank; delete it.", row=int(index) + 2)
+            for index in records.index.difference(raw.index)]
 
 
 def separators(payload: bytes) -> int:

@@ -23,7 +23,7 @@ from pipeline.report import Problem
 # Frictionless stops at 1,000 errors per resource by default; staff need every one.
 LIMIT_ERRORS = 10**9
 ENUM_SHOWN = 4  # allowed values quoted in an enum message; the schema has the full list
-LOADER_REPORTS = ("missing-cell",)  # the loader counts each row's cells
+LOADER_REPORTS = ("missing-cell", "blank-row")  # the loader counts each row's cells
 
 
 def frictionless_descriptor(package: Package) -> dict:
@@ -61,9 +61,9 @@ def frictionless_problems(package: Package) -> list[Problem]:
     problems = [metadata_problem(error, descriptor_file) for error in result.errors]
     for task in result.tasks:
         resource = target.get_resource(task.name)
-        errors = [e for e in task.errors
-                  if e.type not in LOADER_REPORTS and not nfc_passes(e, resource)]
-        problems.extend(convert(errors, resource, package))
+        errors = [e for e in task.errors if not nfc_passes(e, resource)]
+        problems.extend(p for p in convert(errors, resource, package)
+                        if p.type not in LOADER_REPORTS)
     return problems
 
 

@@ -8,11 +8,13 @@ Frictionless accepts (``+150``, ``2021-3-5``) are in the table too, with a count
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from pipeline.fastcheck import structure_problems
+from pipeline.fastcheck import matching, single_line, structure_problems
 from pipeline.load import load_package
 from pipeline.synth import write_synthetic
 from pipeline.synth_faults import KINDS
@@ -30,12 +32,6 @@ def cells(*edits):
     def edit(rows: dict) -> None:
         for change in edits:
             change(rows)
-    return edit
-
-
-def blank_row(resource: str, position: int):
-    def edit(rows: dict) -> None:
-        rows[resource].insert(position, dict.fromkeys(rows[resource][0], ""))
     return edit
 
 
@@ -74,7 +70,6 @@ CASES = {
     "empty primary key": (cell("admin-units", 3, "unit_id", ""), 4),
     "duplicate composite key": (cells(cell("annual-plans", 2, "level", "national")), 1),
     "crosswalk to nowhere": (cell("unit-crosswalk", 0, "to_unit_id", "050-2020"), 1),
-    "blank row": (blank_row("projects", 1), 1),
 }
 
 
@@ -110,3 +105,87 @@ def test_validation_report_is_the_same_with_either_pass(faulty_synthetic: Path):
     _, upstream = validate_package(faulty_synthetic)
     _, fast = validate_package(faulty_synthetic, structure=structure_problems)
     assert upstream.to_dict() == fast.to_dict()
+
+
+# --- whole reports: what the loader now reports for both passes ----------------------------
+
+
+def file_edit(name: str, change):
+    """An edit of ``<name>.csv``'s lines, after the package is written."""
+    def apply(root: Path) -> None:
+        path = root / f"{name}.csv"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(change(lines)), encoding="utf-8")
+    return apply
+
+
+def nfd(name: str):
+    def apply(root: Path) -> None:
+        path = root / f"{name}.csv"
+        path.write_text(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    return apply
+
+
+def crlf_with_bom(root: Path) -> None:
+    for path in root.glob("*.csv"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+
+
+FILE_CASES = {
+    # id: (edit of the written files, the problem types found, in order)
+    "short row with a required cell missing": (file_edit(
+        "projects", lambda lines: [lines[0], ",".join(lines[1].split(",")[:14]), *lines[2:]]),
+        ["missing-cell"] * 6 + ["constraint-error"]),
+    "short row of optional cells": (file_edit(
+        "projects", lambda lines: [lines[0], lines[1].rsplit(",", 2)[0], *lines[2:]]),
+        ["missing-cell"] * 2),
+    "short row in the key": (file_edit(
+        "sectors", lambda lines: [lines[0], lines[1].split(",")[0], *lines[2:]]),
+        ["missing-cell"] * 3 + ["constraint-error"] * 2),
+    "decomposed text in an enum column": (nfd("admin-units"), ["non-nfc-text"] * 3),
+    "decomposed names and addresses": (nfd("establishments"), ["non-nfc-text"] * 4),
+    "BOM and CRLF": (crlf_with_bom, []),
+    "blank lines inside and after": (file_edit(
+        "annual-plans", lambda lines: [lines[0], "", *lines[1:], "", ""]),
+        ["blank-row"] * 3),
+}
+
+
+@pytest.mark.parametrize(("change", "types"), FILE_CASES.values(), ids=FILE_CASES.keys())
+def test_both_passes_give_the_same_report_on_file_faults(tiny_package: Path, change, types):
+    change(tiny_package)
+    _, fast = validate_package(tiny_package)
+    _, upstream = validate_package(tiny_package, structure=frictionless_problems)
+    assert types == [p.type for p in fast.problems]
+    assert upstream.to_dict() == fast.to_dict()
+
+
+# --- the whole-column screen -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("p-[0-9]{2}-[0-9]{4}-[0-9]{3}", True),
+    ("[0-9]{2}", True),
+    (r"(?:\d{10}|\d{11})", True),
+    (r"[a-z]+\.[a-z]+", True),
+    (".*", False),
+    ("[^,]+", False),
+    (r"\s*[0-9]+", False),
+    ("[0-9]+$", False),
+    (r"(a)\1", False),
+])
+def test_single_line_patterns(pattern: str, expected: bool):
+    assert expected == single_line(pattern)
+
+
+@pytest.mark.parametrize(("pattern", "cells", "expected"), [
+    ("[0-9]{2}", ["04", "12", ""], [True, True, False]),  # "" is missing: not screened
+    ("[0-9]{2}", ["04", "4", "123"], [True, False, False]),
+    ("[a-z]+", ["ab\ncd", "ab"], [False, True]),  # a line end inside a cell is not a match
+    ("a|b", ["a", "b", "ab"], [True, True, False]),  # alternatives stay inside the group
+    (".+", ["x", "y\nz"], [True, False]),  # not single-line: matched cell by cell
+])
+def test_matching_is_exact_per_cell(pattern: str, cells: list[str], expected: list[bool]):
+    values = np.array(cells, dtype=object)
+    assert expected == matching(pattern, values, values != "").tolist()

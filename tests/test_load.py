@@ -66,3 +66,109 @@ def test_rule_after_a_blank_line_names_the_file_row(make_package):
     _, report = validate_package(root)
     rows = {p.row for p in report.errors if p.type == "support-over-ceiling"}
     assert rows == {4}
+
+
+# --- what only a reader of the file sees ---------------------------------------------------
+
+
+def edit_lines(path, change) -> None:
+    """Rewrite a CSV's lines (without line ends) through ``change``."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(change(lines)), encoding="utf-8")
+
+
+def cut(line: str, cells: int) -> str:
+    """The first ``cells`` cells of an unquoted line."""
+    return ",".join(line.split(",")[:cells])
+
+
+def loader_problems(root) -> list[tuple]:
+    _, report = load_package(root)
+    return [(p.type, p.file, p.row, p.field, p.severity) for p in report.problems]
+
+
+SHORT_ROWS = [
+    # (id, change of the projects.csv lines, expected (type, row, field) from the loader):
+    # one missing-cell per cell absent from a short row; a blank row is only blank
+    ("last cell missing", lambda lines: [lines[0], cut(lines[1], 19), *lines[2:]],
+     [("missing-cell", 2, "outputs_en")]),
+    ("a required cell missing", lambda lines: [*lines[:2], cut(lines[2], 14), *lines[3:]],
+     [("missing-cell", 3, name) for name in ("status", "approval_decision", "start_date",
+                                             "end_date", "outputs_vi", "outputs_en")]),
+    ("two short rows", lambda lines: [lines[0], cut(lines[1], 19), cut(lines[2], 18),
+                                      *lines[3:]],
+     [("missing-cell", 2, "outputs_en"), ("missing-cell", 3, "outputs_vi"),
+      ("missing-cell", 3, "outputs_en")]),
+    ("blank lines at the end", lambda lines: [*lines, "", ""],
+     [("blank-row", 5, None), ("blank-row", 6, None)]),
+    ("a blank line is blank, not short", lambda lines: [lines[0], "", *lines[1:]],
+     [("blank-row", 2, None)]),
+    ("a row of commas is blank, not short", lambda lines: [lines[0], ",,", *lines[1:]],
+     [("blank-row", 2, None)]),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [pytest.param(*c[1:], id=c[0])
+                                                  for c in SHORT_ROWS])
+def test_rows_with_too_few_cells_or_none(tiny_package, change,
+                                                                expected):
+    edit_lines(tiny_package / "projects.csv", change)
+    found = [(kind, row, field) for kind, _, row, field, _ in loader_problems(tiny_package)]
+    assert expected == found
+
+
+def test_commas_inside_quotes_do_not_hide_a_short_row(make_package):
+    def titles(rows):
+        rows["projects"][0]["title_en"] = "Bamboo, rattan, and more"
+        rows["projects"][1]["outputs_en"] = ""
+    root = make_package(titles)
+    edit_lines(root / "projects.csv",
+               lambda lines: [*lines[:2], lines[2].rsplit(",", 1)[0], *lines[3:]])
+    found = [(kind, row, field) for kind, _, row, field, _ in loader_problems(root)]
+    assert [("missing-cell", 3, "outputs_en")] == found
+
+
+def test_decomposed_cells_are_one_warning_per_column_with_their_count(make_package):
+    import unicodedata
+
+    def names(rows):
+        rows["establishments"][1]["name"] = unicodedata.normalize("NFD", "Hợp tác xã Tre")
+        rows["establishments"][1]["address"] = unicodedata.normalize("NFD", "Xóm Nà")
+        rows["establishments"][0]["address"] = unicodedata.normalize("NFD", "Bản Giới")
+    _, report = load_package(make_package(names))
+    found = [(p.type, p.row, p.field, p.value, p.severity) for p in report.problems]
+    assert [("non-nfc-text", 2, "address", "Bản Giới", "warning"),
+            ("non-nfc-text", 3, "name", "Hợp tác xã Tre", "warning")] == found
+    assert "2 cells" in report.problems[0].message_en
+    assert "1 cells" in report.problems[1].message_en
+
+
+def test_line_breaks_inside_quoted_cells_become_lf(make_package):
+    root = make_package(lambda rows: rows["projects"][0].update(outputs_en="one\ntwo"))
+    path = root / "projects.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    package, report = load_package(root)
+    assert report.problems == []
+    assert package.raw["projects"]["outputs_en"].iloc[0] == "one\ntwo"
+
+
+INTEGERS = [
+    # (cells of an integer column, expected typed values): plain columns are converted in
+    # one numpy call, others cell by cell; both must agree on what a cell means.
+    (["150", "", "007"], [150, None, 7]),
+    (["150", "+5", "-3"], [150, 5, -3]),
+    (["150", "1e3", "1.5", " 7", "x"], [150, None, None, None, None]),
+    (["999999999999999999", ""], [999_999_999_999_999_999, None]),
+    (["", ""], [None, None]),
+]
+
+
+@pytest.mark.parametrize(("cells", "expected"), INTEGERS)
+def test_integer_columns(cells, expected):
+    import pandas as pd
+
+    from pipeline.load import typed_column
+
+    typed = typed_column(pd.Series(cells, dtype=str), {"type": "integer"})
+    assert "Int64" == str(typed.dtype)
+    assert expected == [None if pd.isna(v) else int(v) for v in typed]
