@@ -237,6 +237,28 @@ def test_surrounding_whitespace_is_a_warning_per_cell(make_package):
     assert {"warning"} == {p.severity for p in found}
 
 
+def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_package):
+    def edit(rows):
+        rows["establishments"][1]["name"] = "Tre "
+        rows["establishments"][0]["address"] = "\u00a0Xóm"  # a no-break space is a space too
+        rows["establishments"][0]["name"] = " Công ty"
+    package, _ = load_package(make_package(edit))
+    found = [(p.row, p.field) for p in rules.surrounding_whitespace(package)]
+    assert [(2, "name"), (2, "address"), (3, "name")] == found
+
+
+@pytest.mark.parametrize(("ids", "expected"), [
+    (["p-04-2019-001", "p-12-2030-999"], [2019, 2030]),  # every id plain: sliced at once
+    (["p-04-2019-001", "not-an-id", None], [2019, None, None]),  # read one by one
+    (["p-04-2019-001", "p-4-2019-001"], [2019, None]),
+])
+def test_id_years(ids, expected):
+    import pandas as pd
+
+    years = rules.id_years(pd.Series(ids, dtype="string"))
+    assert expected == [None if pd.isna(y) else int(y) for y in years]
+
+
 def test_showcase_without_project_is_a_warning(make_package):
     package, _ = load_package(make_package(
         lambda rows: rows["projects"][1].update(establishment_id="")))

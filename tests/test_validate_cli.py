@@ -112,3 +112,11 @@ def test_make_validate_command_passes_on_the_shipped_sample():
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Valid: 0 errors" in result.stdout
+
+
+def test_upstream_option_reports_the_same_with_frictionless(make_package, tmp_path, capsys):
+    args = ["--data", str(make_package(broken)), "--content", str(tmp_path)]
+    fast = validate(args, capsys)
+    upstream = validate([*args, "--upstream"], capsys)
+    assert fast == upstream
+    assert fast[0] == 1
