@@ -4,15 +4,16 @@ A chart must read without JavaScript, be found by screen readers (``role="img"``
 ``<title>`` and ``<desc>``) and carry its numbers both as text and as ``data-value`` on each
 bar, so a test can check it against its table. Numbers are formatted by a function the caller
 passes (Vietnamese ``1.234.567`` or English ``1,234,567``): the chart knows no locale.
-ElementTree builds the markup, so every label is escaped.
+A small :class:`Element` tree builds the markup and :func:`serialise` escapes every label and
+attribute as ElementTree does (same bytes), at a fraction of its cost: a national site
+draws a chart on each of tens of thousands of pages.
 """
 
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Formatter = Callable[[float], str]
 
@@ -107,17 +108,45 @@ def scale_top(chart: Chart) -> tuple[float, float]:
     return math.ceil(top / step) * step, step
 
 
-def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+@dataclass
+class Element:
+    """An SVG element: tag, attributes in order, optional text, children."""
+
+    tag: str
+    attrs: dict[str, str]
+    text: str | None = None
+    children: list[Element] = field(default_factory=list)
+
+
+def sub(parent: Element, tag: str, text: str | None = None, **attrs: str) -> Element:
     """A child element; attribute names use ``_`` for ``-`` (font_size -> font-size)."""
-    element = ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
-    if text is not None:
-        element.text = text
+    element = Element(tag, {k.replace("_", "-"): v for k, v in attrs.items()}, text)
+    parent.children.append(element)
     return element
 
 
-def root(chart: Chart, height: float) -> ET.Element:
+TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                              "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+
+
+def write(element: Element, out: list[str]) -> None:
+    """Append the element's markup to ``out`` (ElementTree's escaping and empty-tag form)."""
+    attrs = "".join(f' {k}="{v.translate(ATTR_ESCAPES)}"' for k, v in element.attrs.items())
+    if not element.text and not element.children:
+        out.append(f"<{element.tag}{attrs} />")
+        return
+    out.append(f"<{element.tag}{attrs}>")
+    if element.text:
+        out.append(element.text.translate(TEXT_ESCAPES))
+    for child in element.children:
+        write(child, out)
+    out.append(f"</{element.tag}>")
+
+
+def root(chart: Chart, height: float) -> Element:
     """The <svg> with its accessible name and description."""
-    svg = ET.Element("svg", {
+    svg = Element("svg", {
         "viewBox": f"0 0 {WIDTH} {number(height)}",
         "role": "img", "class": "kc-chart", "font-size": str(FONT), "fill": INK,
         "aria-labelledby": f"{chart.chart_id}-title {chart.chart_id}-desc",
@@ -127,7 +156,7 @@ def root(chart: Chart, height: float) -> ET.Element:
     return svg
 
 
-def legend(svg: ET.Element, chart: Chart, y: float) -> None:
+def legend(svg: Element, chart: Chart, y: float) -> None:
     """Colour keys with the series names, in one row (only for several series)."""
     x = 0.0
     for index, series in enumerate(chart.series):
@@ -137,7 +166,7 @@ def legend(svg: ET.Element, chart: Chart, y: float) -> None:
         x += 16 + text_width(series.name) + 20
 
 
-def bar(parent: ET.Element, value: float | None,
+def bar(parent: Element, value: float | None,
         box: tuple[float, float, float, float]) -> None:
     """One bar, its exact value in ``data-value`` (its colour comes from the series group)."""
     x, y, w, h = box
@@ -145,21 +174,23 @@ def bar(parent: ET.Element, value: float | None,
         height=number(max(h, 0)), data_value=raw(value))
 
 
-def series_groups(svg: ET.Element, chart: Chart) -> list[ET.Element]:
+def series_groups(svg: Element, chart: Chart) -> list[Element]:
     """One <g> per series carrying its colour and name, so bars need neither."""
     return [sub(svg, "g", fill=PALETTE[i % len(PALETTE)], data_series=s.name)
             for i, s in enumerate(chart.series)]
 
 
-def label_text(parent: ET.Element, full: str, short: str, **attrs: str) -> None:
+def label_text(parent: Element, full: str, short: str, **attrs: str) -> None:
     """A category label; a shortened one keeps the full text as its tooltip."""
     text = sub(parent, "text", short, **attrs)
     if short != full:
         sub(text, "title", full)
 
 
-def serialise(svg: ET.Element) -> str:
-    return ET.tostring(svg, encoding="unicode")
+def serialise(svg: Element) -> str:
+    out: list[str] = []
+    write(svg, out)
+    return "".join(out)
 
 
 # --- horizontal bars -----------------------------------------------------------------------
@@ -197,7 +228,7 @@ def horizontal(chart: Chart) -> str:
 
 # --- vertical bars -------------------------------------------------------------------------
 
-def axis(svg: ET.Element, chart: Chart, left: float, plot: tuple[float, float]) -> None:
+def axis(svg: Element, chart: Chart, left: float, plot: tuple[float, float]) -> None:
     """Horizontal gridlines with formatted tick values, and the unit above the axis."""
     top_y, bottom_y = plot
     top, step = scale_top(chart)

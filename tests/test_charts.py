@@ -132,3 +132,26 @@ def test_nice_step(top, expected):
 def test_unknown_orientation_stops():
     with pytest.raises(ValueError, match="diagonal"):
         charts.render(SPECS["all-zero"][0], "diagonal")
+
+
+def element_tree(element: charts.Element) -> ET.Element:
+    """The same tree built with ElementTree, the reference for the markup."""
+    made = ET.Element(element.tag, element.attrs)
+    made.text = element.text
+    made.extend(element_tree(child) for child in element.children)
+    return made
+
+
+@pytest.mark.parametrize(("text", "attribute"), [
+    ("plain", "plain"),
+    ("A <b> & \"c\" 'd'", "A <b> & \"c\" 'd'"),
+    ("Huyện Hòa An\nxã", "line\nbreak\tand\rreturn"),
+    (None, ""),                                   # an empty element: <tag ... />
+    ("", "&amp; already"),
+])
+def test_markup_is_written_and_escaped_as_element_tree_does(text, attribute):
+    svg = charts.Element("svg", {"role": "img", "data-x": attribute})
+    charts.sub(svg, "title", text, data_note=attribute)
+    group = charts.sub(svg, "g", fill="#fff")
+    charts.sub(group, "rect", x="1", data_value=attribute)
+    assert ET.tostring(element_tree(svg), encoding="unicode") == charts.serialise(svg)

@@ -12,9 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
 from bs4 import BeautifulSoup
 
 from pipeline import statistics_doc, stats_pages
+from pipeline.formatting import locale
 from pipeline.load import load_package
 from pipeline.pages import Page, SiteData
 
@@ -317,3 +319,18 @@ def test_pages_get_their_own_statistics_from_the_provider(small_site, url, templ
     page = Page(url, template, {}, "x", "x", body=None if template else b"x")
     extras = stats_pages.own_statistics(small_site, page, "en")
     assert expected_id == (extras["own_statistics"]["id"] if extras else None)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("value", [0, 1, 12, 999, 1_000, 1_234_567, 96_800_000_000, 2.0, 2.5,
+                                   0.25, 1e15])
+def test_whole_numbers_are_written_as_babel_writes_them(lang, value):
+    assert format_decimal(value, locale=locale(lang)) == stats_pages.decimal_text(value, lang)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("value", [0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 1.25, 2.5, 96.84,
+                                   999.95, 1234.55, 12_345_678.9, 0.6, -1.25, 123_456.789])
+def test_tenths_are_rounded_as_babel_rounds_them(lang, value):
+    expected = format_decimal(value, format="#,##0.#", locale=locale(lang))
+    assert expected == stats_pages.tenths_text(value, lang)
