@@ -839,18 +839,32 @@ def document_json(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def build_document(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD) -> dict:
+def build_document(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD,
+                   page_size: int = PAGE_SIZE) -> dict:
     """Everything published, from a validated package: programme and page sections."""
-    inputs = prepare(package, period)
+    inputs = prepare(package, period, page_size)
     return document(programme_sections(inputs) + scope_sections(inputs), package, period)
 
 
+def statistics_bytes(package: Package, period: tuple[int, int] = stats.HEADLINE_PERIOD,
+                     page_size: int = PAGE_SIZE) -> bytes:
+    """The bytes of ``data/statistics.json``, for the export step to write.
+
+    ``period`` and ``page_size`` must be the site's KC_HEADLINE_YEARS and KC_PAGE_SIZE (the
+    defaults are those settings' defaults), so the figures and links agree with the pages.
+    """
+    return document_json(build_document(package, period, page_size)).encode("utf-8")
+
+
 def write_statistics(package: Package, out_dir: Path,
-                     period: tuple[int, int] = stats.HEADLINE_PERIOD) -> Path:
-    """Write ``out_dir/data/statistics.json``; the one call the export step needs."""
+                     period: tuple[int, int] = stats.HEADLINE_PERIOD,
+                     page_size: int = PAGE_SIZE) -> Path:
+    """Write ``out_dir/data/statistics.json`` (a new file, never through a hard link)."""
     path = Path(out_dir) / "data" / "statistics.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(document_json(build_document(package, period)), encoding="utf-8")
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(statistics_bytes(package, period, page_size))
+    temporary.replace(path)
     return path
 
 

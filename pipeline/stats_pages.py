@@ -73,12 +73,11 @@ WORDS = {
 
 @dataclass(frozen=True)
 class Published:
-    """Everything computed once per build: sections, page sections by address, the document."""
+    """Everything computed once per build: the inputs, sections, page sections by address."""
 
     inputs: statistics_doc.Inputs
     programme: list[Section]
     scoped: dict[str, Section]
-    document: dict
 
     @property
     def sections(self) -> list[Section]:
@@ -101,9 +100,7 @@ def publish(site: SiteData) -> Published:
                                                           statistics_doc.PAGE_SIZE))
         programme = statistics_doc.programme_sections(inputs)
         scoped = {scope_url(s): s for s in statistics_doc.scope_sections(inputs)}
-        document = statistics_doc.document(programme + list(scoped.values()), site.package,
-                                           (first, last))
-        return Published(inputs, programme, scoped, document)
+        return Published(inputs, programme, scoped)
 
     return site.memo("statistics", compute)
 
@@ -357,15 +354,24 @@ def first_language(site: SiteData, lang: str) -> bool:
     return lang == site.settings.get("KC_LANGUAGES", ["vi"])[0]
 
 
-def shared_files(published: Published) -> Iterator[Page]:
-    """The per-section CSVs and statistics.json, written once without a language prefix."""
+def exported(site: SiteData) -> bool:
+    """Whether the export step already wrote statistics.json (it lists it in KC_DOWNLOADS)."""
+    return any(d.get("path") == JSON_URL for d in site.settings.get("KC_DOWNLOADS") or [])
+
+
+def shared_files(site: SiteData, published: Published) -> Iterator[Page]:
+    """The per-section CSVs, and statistics.json unless the export step wrote it (data/ is
+    the export's folder; the file is written exactly once either way)."""
     for section in published.sections:
         body = statistics_doc.section_csv(section).encode("utf-8")
         yield Page(section.csv_url, None, {}, "statistics-csv", section.title_en, body=body,
                    shared=True)
-    body = statistics_doc.document_json(published.document).encode("utf-8")
-    yield Page(JSON_URL, None, {}, "statistics-json", "statistics.json", body=body,
-               shared=True)
+    if exported(site):
+        return
+    document = statistics_doc.document(published.sections, site.package,
+                                       published.inputs.period)
+    yield Page(JSON_URL, None, {}, "statistics-json", "statistics.json",
+               body=statistics_doc.document_json(document).encode("utf-8"), shared=True)
 
 
 def section_pages(view: dict, lang: str) -> Iterator[Page]:
@@ -407,4 +413,4 @@ def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
         yield from section_pages(view, lang)
     yield from row_pages(site, published, lang)
     if first_language(site, lang):
-        yield from shared_files(published)
+        yield from shared_files(site, published)

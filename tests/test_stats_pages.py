@@ -334,3 +334,24 @@ def test_whole_numbers_are_written_as_babel_writes_them(lang, value):
 def test_tenths_are_rounded_as_babel_rounds_them(lang, value):
     expected = format_decimal(value, format="#,##0.#", locale=locale(lang))
     assert expected == stats_pages.tenths_text(value, lang)
+
+
+@pytest.mark.parametrize(("downloads", "expected"), [
+    ([], ["data/statistics.json"]),                                   # pages write it
+    ([{"path": "data/projects.csv"}], ["data/statistics.json"]),
+    ([{"path": "data/statistics.json"}], []),                        # export wrote it
+])
+def test_statistics_json_is_written_by_pages_only_when_export_did_not(small_site, downloads,
+                                                                     expected):
+    small_site.settings["KC_DOWNLOADS"] = downloads
+    pages = stats_pages.shared_files(small_site, stats_pages.publish(small_site))
+    assert expected == [p.url for p in pages if p.kind == "statistics-json"]
+
+
+def test_exported_statistics_equal_the_pages_file(small_site):
+    """The bytes the export step writes are those the page builder would write."""
+    written = next(p.body for p in stats_pages.shared_files(small_site,
+                                                            stats_pages.publish(small_site))
+                   if p.kind == "statistics-json")
+    exported = statistics_doc.statistics_bytes(small_site.package, (2012, 2022), page_size=1)
+    assert written == exported
