@@ -29,6 +29,7 @@ from pipeline.report import Problem, Report
 
 DESCRIPTOR = "datapackage.yaml"
 NON_NFC = "non-nfc-text"
+EMPTY = re.compile(rb"[\xef\xbb\xbf \t\r\n]*")
 MAX_INT_DIGITS = 18  # digits that always fit in int64
 # libyaml's loader when PyYAML was built with it: the pure-Python one takes a tenth of a
 # second on the schemas, as long as validating a whole national package should.
@@ -119,7 +120,7 @@ def problem(kind: str, file: str, resource: str, vi: str, en: str, **position) -
 
 def decode(data: bytes, file: str, resource: str) -> tuple[str | None, list[Problem]]:
     """UTF-8 text (without its BOM), or a problem naming the row and the fix."""
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if EMPTY.fullmatch(data):  # stops at the first byte of content, unlike strip()
         return None, [problem(
             "empty-file", file, resource,
             "Tệp rỗng. Hãy xuất lại bảng tính kèm dòng tiêu đề.",
@@ -222,7 +223,7 @@ def without_blank_rows(records: pd.DataFrame) -> pd.DataFrame:
 def typed_column(values: pd.Series, spec: dict) -> pd.Series:
     """A column converted to the schema type; unparseable and empty cells become missing."""
     kind = spec.get("type", "string")
-    blank = values == ""
+    blank = pd.Series(values.to_numpy(dtype=object) == "", index=values.index)  # numpy: 5x
     if kind == "integer":
         if ascii_digits(values):
             return plain_integers(values, blank.to_numpy())
