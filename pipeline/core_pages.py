@@ -3,6 +3,12 @@
 Each builder turns validated rows into ``Page`` values for one language; templates in
 ``theme/templates/`` do the presentation. Rows are plain dicts without private fields
 (``SiteData.records``); groupings are computed once per build through ``SiteData.memo``.
+
+Tables hand templates *display rows*: every text already in the page's language (amounts
+formatted, enum labels translated, names looked up) and every link absolute
+(``project_rows``). A project appears on a dozen list pages; formatting it once per language
+instead of once per page and cell is most of the speed of the page stage, and it keeps each
+template a function of its own context (see ``pipeline/pages.py``).
 """
 
 from __future__ import annotations
@@ -10,11 +16,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pipeline.pages import Page, SiteData, paginate, register
+from pipeline import i18n
+from pipeline.formatting import money
+from pipeline.pages import Page, SiteData, address, paginate, provide, register
 
 AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
 NOT_IMPLEMENTED = ("LDLK", "HTQT")  # contents Cao Bằng never used; the reason is in the data
@@ -125,18 +135,94 @@ def unit_url(site: SiteData, unit_id: str | None) -> str | None:
     return None
 
 
+# --- display rows ------------------------------------------------------------------------
+
+THEME = Path(__file__).resolve().parent.parent / "theme"
+
+
+def translations_dir(site: SiteData) -> Path:
+    """The theme's gettext catalogues (the repository's theme when no THEME is set)."""
+    theme = Path(site.settings.get("THEME") or THEME)
+    return theme / site.settings.get("KC_TRANSLATIONS", "translations")
+
+
+def label(site: SiteData, kind: str, value: str | None, lang: str) -> str:
+    """An enum value's label in ``lang``, as the ``enum`` filter writes it."""
+    if value is None:
+        return ""
+    english = i18n.ENUM_LABELS.get(kind, {}).get(value, value)
+    return i18n.translate(translations_dir(site), lang, english)
+
+
+def project_view(site: SiteData, p: dict, lang: str, names: Mapping[str, str]) -> dict:
+    """One project as a row of a project table (``components/projects.html``) shows it."""
+
+    def link(url: str) -> str:
+        return address(site.settings, url, lang)
+
+    establishment = p["establishment_id"]
+    return {"id": p["project_id"], "href": link(f"projects/{p['project_id']}/"),
+            "title": localized(p, "title", lang), "year": p["year"],
+            "year_href": link(f"years/{p['year']}/"), "content_type": p["content_type"],
+            "content_href": link(f"contents/{p['content_type'].lower()}/"),
+            "establishment": names.get(establishment) if establishment else None,
+            "establishment_href": link(f"establishments/{establishment}/")
+            if establishment else None,
+            "level": label(site, "level", p["level"], lang),
+            "state_support": money(p["state_support_vnd"], lang),
+            "counterpart": money(p["counterpart_vnd"], lang),
+            "status": label(site, "status", p["status"], lang)}
+
+
+def project_views(site: SiteData, lang: str) -> dict[str, dict]:
+    """Every project's display row in ``lang``, computed once per build."""
+
+    def compute() -> dict[str, dict]:
+        names = {e["establishment_id"]: e["name"] for e in site.records("establishments")}
+        return {p["project_id"]: project_view(site, p, lang, names)
+                for p in site.records("projects")}
+
+    return site.memo(f"project-views:{lang}", compute)
+
+
+def project_rows(site: SiteData, records: Iterable[dict], lang: str) -> list[dict]:
+    """The display rows of some project records (``SiteData.records`` rows), same order."""
+    views = project_views(site, lang)
+    return [views[r["project_id"]] for r in records]
+
+
+def is_raw_projects(rows: Any) -> bool:
+    """A non-empty list of project records, not yet display rows."""
+    return (isinstance(rows, list) and bool(rows) and isinstance(rows[0], dict)
+            and "project_id" in rows[0] and "href" not in rows[0])
+
+
+@provide("project-rows")
+def displayed_projects(site: SiteData, page: Page, lang: str) -> Mapping[str, Any]:
+    """Display rows for a page whose builder put raw project records in ``projects``.
+
+    The project table only reads display rows; this lets another module's builder (the
+    statistics row lists) keep handing over records.
+    """
+    projects = page.context.get("projects")
+    return {"projects": project_rows(site, projects, lang)} if is_raw_projects(projects) else {}
+
+
 # --- helpers for builders -----------------------------------------------------------------
 
 def listing(site: SiteData, base: str, template: str, kind: str, title: str,
-            context: dict, rows: list[dict]) -> Iterator[Page]:
+            context: dict, rows: list[dict], lang: str,
+            per_part: Callable[[list[dict]], dict] | None = None) -> Iterator[Page]:
     """An entity page whose project table continues on ``base/page/N/`` when long.
 
-    Totals are of all rows, so every part shows the same sums.
+    Totals are of all rows, so every part shows the same sums; ``projects`` holds the
+    display rows of this part, ``per_part(chunk)`` adds anything else made of its records.
     """
     summary = totals(rows)
     for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):
-        yield Page(url, template, {**context, "projects": chunk, "pager": pager,
-                                   "totals": summary}, kind, title)
+        extra = per_part(chunk) if per_part is not None else {}
+        yield Page(url, template, {**context, **extra, "projects": project_rows(site, chunk, lang),
+                                   "pager": pager, "totals": summary}, kind, title)
 
 
 def browse(site: SiteData, base: str, template: str, kind: str, title: str,
@@ -204,6 +290,8 @@ def establishment_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
 def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     """One page per establishment, plus (once) a CSV of its own project rows."""
     by_establishment = grouped(site, "establishment_id")
+    units = site.index("admin-units", "unit_id")
+    sectors = site.index("sectors", "code")
     for e in site.records("establishments"):
         ident = e["establishment_id"]
         rows = by_establishment.get(ident, [])
@@ -211,9 +299,23 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
         yield from listing(site, base, "establishment.html", "establishment", e["name"], {
             "establishment": e, "story": site.story_for(ident, lang),
             "csv_url": f"{base}{ident}.csv", "commune_url": unit_url(site, e["commune_id"]),
-            "unit_urls": {p["unit_id"]: unit_url(site, p["unit_id"]) for p in rows}}, rows)
+            "commune_name": localized(units.get(e["commune_id"]) or {}, "name", lang),
+            "sector_name": localized(sectors.get(e["sector"]) or {}, "name", lang)},
+            rows, lang, lambda chunk: {"places": place_rows(site, chunk, lang)})
         yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
                    body=project_csv(site, ident), shared=True)
+
+
+def place_rows(site: SiteData, records: list[dict], lang: str) -> list[dict]:
+    """Where each project took place: the unit of its plan year, linked when it has a page."""
+    units = site.index("admin-units", "unit_id")
+    rows = []
+    for p in records:
+        url = unit_url(site, p["unit_id"])
+        rows.append({"year": p["year"], "id": p["project_id"],
+                     "name": localized(units.get(p["unit_id"]) or {}, "name", lang),
+                     "href": address(site.settings, url, lang) if url else None})
+    return rows
 
 
 def project_csv(site: SiteData, establishment_id: str) -> bytes:
@@ -247,10 +349,18 @@ def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
     fields = [f for f in site.package.fields("projects") if not f.get("private")]
     for p in site.records("projects"):
         yield Page(f"projects/{p['project_id']}/", "project.html", {
-            "project": p, "fields": fields, "content": contents.get(p["content_type"]),
+            "project": p, "field_rows": field_rows(fields, p, lang),
+            "content": contents.get(p["content_type"]),
             "establishment": establishments.get(p["establishment_id"]),
             "unit": units.get(p["unit_id"]), "unit_url": unit_url(site, p["unit_id"]),
         }, "project", localized(p, "title", lang))
+
+
+def field_rows(fields: list[dict], row: dict, lang: str) -> list[list]:
+    """Every published field of a row as table rows: title, column name, value (or —)."""
+    return [[f.get("title") if lang == "vi" else f.get("title_en"),
+             {"text": f["name"], "numeric": False},
+             "—" if row[f["name"]] is None else row[f["name"]]] for f in fields]
 
 
 @register("districts")
@@ -265,7 +375,7 @@ def district_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for unit in districts:
         yield from listing(site, f"districts/{unit['unit_id']}/", "unit.html", "district",
                            localized(unit, "name", lang), unit_context(site, unit),
-                           by_unit.get(unit["unit_id"], []))
+                           by_unit.get(unit["unit_id"], []), lang)
 
 
 def unit_context(site: SiteData, unit: dict) -> dict:
@@ -291,7 +401,7 @@ def commune_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for unit in communes:
         yield from listing(site, f"communes/{unit['unit_id']}/", "unit.html", "commune",
                            localized(unit, "name", lang), unit_context(site, unit),
-                           by_commune[unit["unit_id"]])
+                           by_commune[unit["unit_id"]], lang)
 
 
 @register("contents")
@@ -306,7 +416,7 @@ def content_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for content in contents:
         yield from listing(site, f"contents/{content['code'].lower()}/", "content.html",
                            "content", localized(content, "name", lang),
-                           {"content": content}, by_content.get(content["code"], []))
+                           {"content": content}, by_content.get(content["code"], []), lang)
 
 
 @register("sectors")
@@ -329,7 +439,7 @@ def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
         yield from listing(site, f"sectors/{sector['code'].lower()}/", "sector.html", "sector",
                            localized(sector, "name", lang),
                            {"sector": sector, "establishments": members[sector["code"]]},
-                           projects)
+                           projects, lang)
 
 
 @register("years")
@@ -350,7 +460,7 @@ def year_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for year in years:
         yield from listing(site, f"years/{year}/", "year.html", "year", str(year),
                            {"year": year, "plans": plans.get(year, [])},
-                           by_year.get(year, []))
+                           by_year.get(year, []), lang)
 
 
 @register("stories")

@@ -59,6 +59,13 @@ class Page:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
 
 
+def address(settings: Mapping[str, Any], url: str, lang: str) -> str:
+    """The link to a language-neutral ``url`` in ``lang`` (the first language sits at /)."""
+    languages = settings.get("KC_LANGUAGES") or LANGUAGES
+    prefix = "" if lang == languages[0] else f"{lang}/"
+    return f"{settings.get('SITEURL') or ''}/{prefix}{url}"
+
+
 @dataclass(frozen=True)
 class Story:
     """A success story as the data pages need it (Pelican reads and renders the text)."""

@@ -24,9 +24,10 @@ from pelican import signals
 from pelican.generators import Generator
 
 from pipeline import i18n, sanitize
+from pipeline.core_pages import project_rows
 from pipeline.formatting import FILTERS, context_lang
 from pipeline.load import Package
-from pipeline.pages import Page, SiteData, Story, builders, page_extras
+from pipeline.pages import Page, SiteData, Story, address, builders, page_extras
 from pipeline.site_settings import with_defaults
 
 LOG = logging.getLogger("pelican.kc")  # under "pelican": the build counts its errors
@@ -63,9 +64,7 @@ def data_pages_generator(pelican: Any) -> type[Generator]:
 
 def href(settings: Mapping[str, Any], url: str, lang: str) -> str:
     """The address of a language-neutral ``url`` in ``lang`` (default language at /)."""
-    languages = settings["KC_LANGUAGES"]
-    prefix = "" if lang == languages[0] else f"{lang}/"
-    return f"{settings['SITEURL']}/{prefix}{url}"
+    return address(settings, url, lang)
 
 
 def prepare_environment(generator: Generator) -> None:
@@ -93,7 +92,7 @@ def prepare_environment(generator: Generator) -> None:
                 for other in [item, *getattr(item, "translations", [])]}
 
     generator.env.globals.update(link=link, link_shared=link_shared, asset=asset,
-                                 alternates_of=alternates_of,
+                                 alternates_of=alternates_of, project_rows=project_rows,
                                  KC_LANGUAGES=settings["KC_LANGUAGES"])
 
 

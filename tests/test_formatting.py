@@ -73,3 +73,31 @@ def test_filters_follow_a_pelican_article_language(env, item_lang, expected):
         lang = item_lang
 
     assert expected == env.from_string("{{ 1234|number }}").render(article=Article())
+
+
+WHOLE_VALUES = [0, 1, -1, 9, 10, 99, 100, 999, 1000, -1000, 1001, 9999, 10_000, 99_999,
+                100_000, 999_999, 1_000_000, 1_234_567, -1_234_567, 12_345_678, 999_999_999,
+                1_000_000_000, 96_840_000_000, 10**12, -(10**12) + 1, 2**53, 10**18]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("value", WHOLE_VALUES)
+def test_whole_amounts_are_written_exactly_as_babel_writes_them(value, lang):
+    """The fast path for integers gives Babel's own strings, sign and spaces included."""
+    from babel.numbers import format_currency, format_decimal
+
+    loc = formatting.locale(lang)
+    expected = (format_currency(value, "VND", format_type="standard", locale=loc,
+                                currency_digits=True), format_decimal(value, locale=loc))
+    assert expected == (formatting.money(value, lang), formatting.number(value, lang))
+
+
+@pytest.mark.parametrize(("function", "value", "lang", "expected"), [
+    (formatting.money, 1234.5, "vi", f"1.234{NBSP}₫"),
+    (formatting.money, 2.5, "en", "₫2"),
+    (formatting.number, 1234.5, "vi", "1.234,5"),
+    (formatting.number, 1234.5, "en", "1,234.5"),
+    (formatting.money, 1234567, "fr", f"1\u202f234\u202f567{NBSP}₫"),
+])
+def test_values_other_than_int_still_go_through_babel(function, value, lang, expected):
+    assert expected == function(value, lang)

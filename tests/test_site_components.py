@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline import plugin
+from pipeline.core_pages import project_rows
 from pipeline.load import load_package
 from pipeline.pages import Pager, SiteData
 
@@ -56,7 +57,7 @@ def render(tiny_package):
     def render_example(name: str, lang: str = "en") -> BeautifulSoup:
         template, macro, params = EXAMPLES[name]
         if name == "project-table":
-            params = {**params, "projects": site.records("projects")}
+            params = {**params, "projects": project_rows(site, site.records("projects"), lang)}
         source = f'{{% from "{template}" import {macro} with context %}}{{{{ {macro}(params) }}}}'
         html = env.from_string(source).render(lang=lang, site=site, params=params,
                                               SITENAME="KC")
@@ -101,3 +102,24 @@ def test_breadcrumbs_end_with_the_current_page(render):
     items = render("breadcrumbs", "vi").find_all("li")
     assert [li.get_text(strip=True) for li in items] == ["Trang chủ", "Projects", "p-04-2021-001"]
     assert items[-1].find(attrs={"aria-current": "page"}) is not None
+
+
+@pytest.mark.parametrize(("lang", "cells"), [
+    ("en", ["/en/projects/p-04-2019-001/", "/en/years/2019/", "₫"]),
+    ("vi", ["/projects/p-04-2019-001/", "/years/2019/", "\u00a0₫"]),
+])
+def test_project_table_reads_display_rows_with_links_in_the_page_language(render, lang, cells):
+    table = render("project-table", lang).table
+    first = table.tbody.tr
+    hrefs = [a["href"] for a in first.find_all("a")]
+    assert cells[:2] == hrefs[:2]
+    assert cells[2] in first.select("td.kc-num")[1].get_text()
+
+
+def test_project_table_marks_the_first_row_of_each_year(render):
+    """Statistics year rows link to #projects-<year>: one id per year, on its first row."""
+    rows = render("project-table").tbody.find_all("tr")
+    years = [tr.find("a", href=lambda h: "/years/" in h).get_text() for tr in rows]
+    expected = [f"projects-{y}" if i == 0 or y != years[i - 1] else None
+                for i, y in enumerate(years)]
+    assert expected == [tr.get("id") for tr in rows]

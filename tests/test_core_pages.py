@@ -1,0 +1,84 @@
+"""Display rows of the core pages: formatted once per language, read by the templates."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import core_pages
+from pipeline.load import load_package
+from pipeline.pages import Page, SiteData, page_extras
+from pipeline.site_settings import with_defaults
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def site(tiny_package) -> SiteData:
+    """SiteData over the tiny package with the default settings and a site address."""
+    package, report = load_package(tiny_package)
+    assert report.ok
+    return SiteData(package, with_defaults({"SITEURL": "https://kc.example"}))
+
+
+@pytest.mark.parametrize(("lang", "project_id", "expected"), [
+    ("vi", "p-04-2019-001", {
+        "id": "p-04-2019-001", "href": "https://kc.example/projects/p-04-2019-001/",
+        "year": 2019, "year_href": "https://kc.example/years/2019/", "content_type": "MHTD",
+        "content_href": "https://kc.example/contents/mhtd/",
+        "establishment": "Hộ kinh doanh Lò rèn Phúc Sen",
+        "establishment_href": "https://kc.example/establishments/e-04-0002/",
+        "level": "Địa phương", "state_support": f"150.000.000{NBSP}₫",
+        "counterpart": f"450.000.000{NBSP}₫", "status": "Hoàn thành"}),
+    ("en", "p-04-2021-002", {
+        "id": "p-04-2021-002", "href": "https://kc.example/en/projects/p-04-2021-002/",
+        "year": 2021, "year_href": "https://kc.example/en/years/2021/", "content_type": "DT",
+        "content_href": "https://kc.example/en/contents/dt/", "establishment": None,
+        "establishment_href": None, "level": "Local", "state_support": "₫60,000,000",
+        "counterpart": "₫0", "status": "Funds returned"}),
+])
+def test_project_view(site, lang, project_id, expected):
+    view = core_pages.project_views(site, lang)[project_id]
+    assert expected == {k: v for k, v in view.items() if k != "title"}
+    assert view["title"] == core_pages.localized(
+        site.index("projects", "project_id")[project_id], "title", lang)
+
+
+def test_project_rows_keep_the_order_of_the_records(site):
+    records = list(reversed(site.records("projects")))
+    rows = core_pages.project_rows(site, records, "en")
+    assert [r["project_id"] for r in records] == [row["id"] for row in rows]
+
+
+@pytest.mark.parametrize(("context", "expected_ids"), [
+    ({}, None),
+    ({"projects": []}, None),
+    ({"projects": "raw-records"}, ["p-04-2021-002", "p-04-2021-001"]),
+    ({"projects": "display-rows"}, None),
+])
+def test_a_page_with_raw_project_records_gets_display_rows(site, context, expected_ids):
+    """Another module's builder may hand over records; its template still gets display rows."""
+    records = list(reversed(site.records("projects")))[:2]
+    if context.get("projects") == "raw-records":
+        context = {"projects": records}
+    elif context.get("projects") == "display-rows":
+        context = {"projects": core_pages.project_rows(site, records, "vi")}
+    extras = core_pages.displayed_projects(site, Page("x/", "x.html", context, "x", "X"), "vi")
+    assert expected_ids == ([row["id"] for row in extras["projects"]] if extras else None)
+
+
+def test_listing_pages_carry_display_rows_and_places(site):
+    page = next(p for p in core_pages.establishment_pages(site, "en")
+                if p.url == "establishments/e-04-0001/")
+    assert ["p-04-2021-001"] == [row["id"] for row in page.context["projects"]]
+    assert [{"year": 2021, "id": "p-04-2021-001", "name": "Hòa An District",
+             "href": "https://kc.example/en/districts/051/"}] == page.context["places"]
+    assert {} == page_extras(site, page, "en").get("projects", {})
+
+
+def test_field_rows_show_every_public_field_with_a_dash_for_missing(site):
+    fields = [f for f in site.package.fields("projects") if not f.get("private")]
+    project = site.index("projects", "project_id")["p-04-2021-002"]
+    rows = core_pages.field_rows(fields, project, "en")
+    assert [f["name"] for f in fields] == [row[1]["text"] for row in rows]
+    assert ("Project id", "p-04-2021-002") == (rows[0][0], rows[0][2])
+    assert "—" == dict((row[1]["text"], row[2]) for row in rows)["establishment_id"]
