@@ -18,15 +18,23 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipeline.catalog import catalog_files
-from pipeline.export_cache import OutputFiles, Stored, digest, frame_digest, salt
+from pipeline.export_cache import (
+    OutputFiles,
+    Stored,
+    digest,
+    frame_digest,
+    pipeline_salt,
+    salt,
+)
 from pipeline.load import Package
 from pipeline.spreadsheet import workbook_members
 
@@ -39,6 +47,7 @@ MEDIA_TYPES = {
     "datapackage": "application/json",
     "dcat-ap": "application/ld+json",
     "dcat-us": "application/json",
+    "statistics": "application/json",
 }
 DIALECT = {"delimiter": ",", "lineTerminator": LINE_TERMINATOR, "quoteChar": '"',
            "doubleQuote": True, "header": True}
@@ -369,6 +378,32 @@ class Export:
         self.add("data/datapackage.json", None, lambda: meta, whole, "datapackage", "metadata")
 
 
+STATISTICS_PATH = "data/statistics.json"
+
+
+def statistics_options(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The site settings statistics.json depends on (its figures and its links to pages)."""
+    settings = settings or {}
+    options = {"period": settings.get("KC_HEADLINE_YEARS"),
+               "page_size": settings.get("KC_PAGE_SIZE")}
+    return {k: tuple(v) if k == "period" else v for k, v in options.items() if v is not None}
+
+
+def statistics_key(package: Package, options: Mapping[str, Any]) -> str:
+    """statistics.json depends on every frame, the descriptor, two settings and the code."""
+    frames = [frame_digest(package.frames[name]) for name in sorted(package.frames)]
+    return digest(pipeline_salt(), STATISTICS_PATH,
+                  json.dumps(package.descriptor, sort_keys=True, default=str),
+                  json.dumps(options, sort_keys=True), *frames)
+
+
+def statistics_bytes(package: Package, options: Mapping[str, Any]) -> bytes:
+    """The statistics module owns the document; the export only writes (or links) it."""
+    from pipeline.statistics_doc import statistics_bytes as document_bytes
+
+    return document_bytes(package, **options)
+
+
 def package_zip(out_dir: Path, descriptor: dict, meta: bytes, created: str) -> bytes:
     """The ZIP of the descriptor, the README and every CSV as written (or linked) just now."""
     members = [("datapackage.json", meta), (README_NAME, readme_bytes(descriptor)),
@@ -379,7 +414,8 @@ def package_zip(out_dir: Path, descriptor: dict, meta: bytes, created: str) -> b
 
 def export_open_data(package: Package, out_dir: Path, *, version: str, created: str,
                      on_file: Callable[[dict], None] | None = None,
-                     previous: Path | None = None, cache: Path | None = None) -> list[dict]:
+                     previous: Path | None = None, cache: Path | None = None,
+                     settings: Mapping[str, Any] | None = None) -> list[dict]:
     """Write ``out_dir/data/**`` plus the catalogues and return one dict per download.
 
     Each dict has ``resource`` (a resource name, or the package name for whole-package
@@ -390,6 +426,10 @@ def export_open_data(package: Package, out_dir: Path, *, version: str, created: 
     With ``previous`` (the published output) and ``cache`` (where the last export kept its
     manifest), data files whose inputs are unchanged are hard-linked from ``previous``;
     the output is byte-identical to a full export either way (``pipeline.export_cache``).
+
+    ``data/statistics.json`` is written here too (listed last, format ``statistics``, so the
+    page builder does not write it again); ``settings`` gives the site's KC_HEADLINE_YEARS
+    and KC_PAGE_SIZE it depends on (their defaults when absent).
     """
     run = Export(OutputFiles.open(out_dir, previous, cache), Tables(package), on_file)
     keys = {name: resource_key(package, name) for name in package.resource_names}
@@ -400,5 +440,8 @@ def export_open_data(package: Package, out_dir: Path, *, version: str, created: 
     for path, fmt, data in catalog_files(package, run.downloads, version=version,
                                          created=created):
         run.add(path, None, lambda data=data: data, whole, fmt, "metadata")
+    options = statistics_options(settings)
+    run.add(STATISTICS_PATH, statistics_key(package, options),
+            lambda: statistics_bytes(package, options), whole, "statistics", "metadata")
     run.files.save(cache)
     return run.downloads

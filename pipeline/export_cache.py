@@ -62,6 +62,17 @@ def salt() -> str:
                   openpyxl.__version__, pd.__version__, zlib.ZLIB_RUNTIME_VERSION)
 
 
+@cache
+def pipeline_salt() -> str:
+    """Every pipeline source and the numeric libraries: for files made by other stages' code
+    (statistics.json), whose dependencies the export cannot list one by one."""
+    import numpy
+
+    sources = sorted(Path(__file__).parent.rglob("*.py"))
+    return digest(*(f"{p.name}\n".encode() + p.read_bytes() for p in sources),
+                  pd.__version__, numpy.__version__)
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """A process-independent hash of a frame's columns, types and values, row order included."""
     types = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()])

@@ -89,7 +89,7 @@ def test_downloads_follow_the_contract(exported):
     whole = package.descriptor["name"]
     expected = ({f"data/{n}.{f}" for n in package.resource_names for f in ("csv", "json")}
                 | {f"data/{whole}.xlsx", f"data/{whole}.zip", "data/datapackage.json",
-                   "data/catalog.jsonld", "data.json"})
+                   "data/catalog.jsonld", "data.json", "data/statistics.json"})
     assert expected == {d["path"] for d in downloads}
     keys = {"resource", "format", "path", "bytes", "sha256", "media_type", "kind"}
     assert all(keys == set(d) for d in downloads)
@@ -326,7 +326,8 @@ UNCHANGED_RESOURCES = {f"data/{n}.{f}" for n in ("admin-units", "unit-crosswalk"
     pytest.param(lambda rows: None,
                  UNCHANGED_RESOURCES | {"data/projects.csv", "data/projects.json",
                                         "data/khuyen-cong-cao-bang.xlsx",
-                                        "data/khuyen-cong-cao-bang.zip"}, id="nothing"),
+                                        "data/khuyen-cong-cao-bang.zip",
+                                        "data/statistics.json"}, id="nothing"),
 ])
 def test_a_republish_links_unchanged_files_and_equals_a_full_export(make_package, tmp_path,
                                                                     edit, expected_linked):
@@ -346,3 +347,31 @@ def test_a_republish_after_a_version_change_rewrites_the_package_files(make_pack
     projects = tmp_path / "new" / "data" / "projects.csv"
     assert files_of(tmp_path / "full") == files_of(tmp_path / "new")
     assert (1, 2) == (workbook.stat().st_nlink, projects.stat().st_nlink)
+
+
+# -- statistics.json (the statistics module makes it, the export writes it) ----------------------
+
+@pytest.mark.parametrize(("settings", "options"), [
+    (None, {}),
+    ({"KC_PAGE_SIZE": 2, "KC_HEADLINE_YEARS": [2019, 2020]},
+     {"page_size": 2, "period": (2019, 2020)}),
+])
+def test_statistics_json_is_the_statistics_document_listed_as_metadata(tiny_package, tmp_path,
+                                                                       settings, options):
+    from pipeline.statistics_doc import statistics_bytes
+
+    package, _ = load_package(tiny_package)
+    downloads = export_open_data(package, tmp_path / "out", version="0.1.0", created=CREATED,
+                                 settings=settings)
+    listed = [(d["path"], d["format"], d["kind"]) for d in downloads
+              if d["path"].endswith("statistics.json")]
+    written = (tmp_path / "out" / "data" / "statistics.json").read_bytes()
+    expected = ([("data/statistics.json", "statistics", "metadata")],
+                statistics_bytes(package, **options))
+    assert expected == (listed, written)
+
+
+def test_statistics_json_is_no_catalogue_distribution(exported):
+    _, out, _ = exported
+    catalogues = (out / "data.json").read_text() + (out / "data" / "catalog.jsonld").read_text()
+    assert "statistics.json" not in catalogues
