@@ -142,6 +142,7 @@ class Section:
     rows: tuple[Row, ...]
     chart: Chart | None = None
     scope: str = "programme"
+    home: str | None = None  # the page showing a scoped section (None: it has no page)
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en
@@ -682,7 +683,7 @@ def assemble(inputs: Inputs, page: Scope, years: Mapping[int, Year]) -> Section:
     return Section(section_id, "Đề án và kinh phí theo năm", "Projects and funding by year",
                    "Năm", "Year", "projects", measures_of(*MONEY_MEASURES), tuple(rows),
                    Chart(("state_support_vnd", "counterpart_vnd"), "vertical"),
-                   scope=f"{page.kind}/{page.key}")
+                   scope=f"{page.kind}/{page.key}", home=page.url if before else None)
 
 
 #: The id of a year's first row in a page's project list (a row link lands on it).

@@ -313,7 +313,7 @@ def back_url(section: Section) -> str:
         return "statistics/#headline"
     if section.scope == "programme":
         return f"statistics/{section.id}/"
-    return f"{scope_url(section)}#{section.id}"
+    return f"{section.home}#{section.id}" if section.home else "statistics/"
 
 
 def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]:

@@ -355,3 +355,26 @@ def test_exported_statistics_equal_the_pages_file(small_site):
                    if p.kind == "statistics-json")
     exported = statistics_doc.statistics_bytes(small_site.package, (2012, 2022), page_size=1)
     assert written == exported
+
+
+def test_a_list_of_a_section_without_a_page_leads_back_to_the_statistics(make_package):
+    """Two projects of district 052, merged whole into a commune nobody records: its section
+    has no page to go back to (a broken link otherwise)."""
+
+    def edit(rows):
+        rows["admin-units"] += [
+            dict(rows["admin-units"][3], unit_id="052", code="052", name_vi="Huyện Nguyên Bình",
+                 name_en="Nguyên Bình District"),
+            dict(rows["admin-units"][4], unit_id="01999-2025", code="01999", name_vi="Xã Mới",
+                 name_en="Mới Commune")]
+        rows["unit-crosswalk"].append(dict(rows["unit-crosswalk"][0], from_unit_id="052",
+                                           to_unit_id="01999-2025"))
+        for number in (1, 2):
+            rows["projects"].append(dict(rows["projects"][2], project_id=f"p-04-2020-00{number}",
+                                         year="2020", unit_id="052"))
+
+    package, _ = load_package(make_package(edit))
+    site = SiteData(package, {"KC_PAGE_SIZE": 50, "KC_LANGUAGES": ["vi", "en"]})
+    pages = {p.url: p for p in stats_pages.row_pages(site, stats_pages.publish(site), "en")}
+    assert "statistics/" == pages["statistics/communes-01999-2025-by-year/2020/"].context["back"]
+    assert "statistics/districts-052-by-year/2020/" not in pages  # its page lists them
