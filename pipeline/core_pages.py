@@ -320,13 +320,31 @@ def place_rows(site: SiteData, records: list[dict], lang: str) -> list[dict]:
 
 def project_csv(site: SiteData, establishment_id: str) -> bytes:
     """The establishment's project rows, public fields in schema order, UTF-8 with header."""
-    names = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
-    raw = site.package.raw["projects"]
-    chosen = raw[raw["establishment_id"] == establishment_id][names]
+    return project_csvs(site).get(establishment_id, project_csvs(site)[None])
+
+
+def project_csvs(site: SiteData) -> dict[str | None, bytes]:
+    """Every establishment's project CSV (``None``: the header alone), from one pass."""
+
+    def compute() -> dict[str | None, bytes]:
+        names = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
+        raw = site.package.raw["projects"]
+        lines: dict[str | None, list] = defaultdict(list)
+        for ident, row in zip(raw["establishment_id"], raw[names].itertuples(index=False,
+                                                                            name=None),
+                              strict=True):
+            lines[ident].append(row)
+        return {None: csv_bytes(names, []),
+                **{ident: csv_bytes(names, rows) for ident, rows in lines.items()}}
+
+    return site.memo("project-csvs", compute)
+
+
+def csv_bytes(header: list[str], rows: list[tuple]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
-    writer.writerows(chosen.itertuples(index=False, name=None))
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -356,11 +374,10 @@ def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
         }, "project", localized(p, "title", lang))
 
 
-def field_rows(fields: list[dict], row: dict, lang: str) -> list[list]:
+def field_rows(fields: list[dict], row: dict, lang: str) -> list[tuple]:
     """Every published field of a row as table rows: title, column name, value (or —)."""
-    return [[f.get("title") if lang == "vi" else f.get("title_en"),
-             {"text": f["name"], "numeric": False},
-             "—" if row[f["name"]] is None else row[f["name"]]] for f in fields]
+    return [(f.get("title") if lang == "vi" else f.get("title_en"), f["name"],
+             "—" if row[f["name"]] is None else row[f["name"]]) for f in fields]
 
 
 @register("districts")

@@ -21,6 +21,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, pass_context
+from markupsafe import Markup
 
 from pipeline.formatting import context_lang
 
@@ -57,24 +58,45 @@ def translate(translations_dir: Path, lang: str, message: str) -> str:
 
 
 def install(env: Environment, translations_dir: Path) -> None:
-    """Give ``env`` gettext callables that follow each template's ``lang``."""
-    tables: dict[str, dict[str, str]] = {}
+    """Give ``env`` gettext callables that follow each template's ``lang``.
 
-    @pass_context
-    def gettext(context, message: str) -> str:
+    They behave as Jinja's new-style gettext (the translation is a format string, marked safe
+    under autoescape, ``%(name)s`` filled from keyword arguments) but a message without
+    arguments is looked up once per language: templates ask ~45 times a page.
+    """
+    tables: dict[str, dict[str, str]] = {}
+    done: dict[tuple[str, str, bool], str] = {}
+
+    def translated(context, message: str) -> str:
         lang = context_lang(context)
         table = tables.get(lang)
         if table is None:
             table = tables[lang] = messages(translations_dir, lang)
-        return table.get(message, message)
+        text = table.get(message, message)
+        return Markup(text) if context.eval_ctx.autoescape else text
 
     @pass_context
-    def ngettext(context, singular: str, plural: str, n: int) -> str:
-        return catalogue(translations_dir, context_lang(context)).ngettext(singular, plural, n)
+    def gettext(context, message: str, **variables) -> str:
+        if variables:
+            return translated(context, message) % variables
+        key = (context.get("lang") or "", message, context.eval_ctx.autoescape)
+        if key[0] and key in done:
+            return done[key]
+        text = translated(context, message) % variables
+        if key[0]:
+            done[key] = text
+        return text
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, n: int, **variables) -> str:
+        variables.setdefault("num", n)
+        text = catalogue(translations_dir, context_lang(context)).ngettext(singular, plural, n)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext)
 
 
 #: Labels of the schemas' enum values (English ids, translated through the catalogue).

@@ -15,11 +15,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import pass_context
+from jinja2 import Template, pass_context
 from pelican import signals
 from pelican.generators import Generator
 
@@ -72,6 +72,7 @@ def prepare_environment(generator: Generator) -> None:
     settings = with_defaults({"SITEURL": "", **generator.settings})
     translations = Path(generator.theme) / settings["KC_TRANSLATIONS"]
     i18n.install(generator.env, translations)
+    generator.env.auto_reload = False  # one build: do not stat every template at each include
     generator.env.filters.update(FILTERS)
     generator.env.filters["enum"] = i18n.enum_filter(translations)
 
@@ -189,23 +190,48 @@ def build_wide(site: SiteData, context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DataPagesGenerator(Generator):
-    """Builds ``Page`` values from every builder and renders them for every language."""
+    """Builds ``Page`` values from every builder and renders them for every language.
+
+    Pages are streamed: a first pass over the first language's builders collects every
+    address (menus and optional links need ``built_urls`` before any page is rendered), then
+    each language's pages are built, rendered and dropped one by one, so memory holds one
+    page at a time instead of every page of the site.
+    """
 
     def generate_context(self) -> None:
         settings = with_defaults(self.settings)
         import_page_modules(settings["KC_PAGE_MODULES"])
         self.site = site_data(settings, stories_from(self.context))
-        chosen = builders(settings["KC_PAGE_MODULES"])
-        self.pages = {lang: [checked(page) for build in chosen for page in build(self.site, lang)]
-                      for lang in settings["KC_LANGUAGES"]}
+        self.chosen = builders(settings["KC_PAGE_MODULES"])
+        self.languages = list(settings["KC_LANGUAGES"])
+        self.count, urls = self.survey()
         self.context.update({k: v for k, v in settings.items()
                              if k.startswith("KC_") and k not in HIDDEN_SETTINGS})
         self.context["site"] = self.site
-        self.context["built_urls"] = self.built_urls()
+        self.context["built_urls"] = self.built_urls(urls)
 
-    def built_urls(self) -> set[str]:
+    def pages_in(self, lang: str) -> Iterator[Page]:
+        """Every builder's pages in ``lang``, in registration order, addresses checked."""
+        for build in self.chosen:
+            for page in build(self.site, lang):
+                yield checked(page)
+
+    def survey(self) -> tuple[int, set[str]]:
+        """About how many pages all languages will write (for the progress bar), and the
+        first language's addresses.
+
+        Every language has the same structure (``pipeline/pages.py``); ``generate_output``
+        warns about a page of another language at an address the first one lacks.
+        """
+        count, urls = 0, set()
+        for page in self.pages_in(self.languages[0]):
+            count += 1
+            urls.add(page.url)
+        return count * len(self.languages), urls
+
+    def built_urls(self, urls: set[str]) -> set[str]:
         """Every language-neutral address the site will have, for menus and optional links."""
-        urls = {page.url for pages in self.pages.values() for page in pages}
+        urls = set(urls)
         for name in ("pages", "articles"):
             urls.update(f"{item.slug}/" if name == "pages" else f"stories/{item.slug}/"
                         for item in self.context.get(name, []))
@@ -214,17 +240,22 @@ class DataPagesGenerator(Generator):
     def generate_output(self, writer: Any) -> None:
         progress = self.site.settings.get("KC_PROGRESS")
         if progress is not None:
-            progress.total("pages", sum(len(pages) for pages in self.pages.values()))
+            progress.total("pages", self.count)
         reuse = self.site.settings.get("KC_REUSE")
         if reuse is not None:
             reuse.begin(build_wide(self.site, self.context))
+        self.folders: set[Path] = set()
         written: set[str] = set()
-        for lang, pages in self.pages.items():
+        for lang in self.languages:
             shared = {**self.context, "lang": lang}
-            for page in pages:
+            for page in self.pages_in(lang):
+                if page.url not in self.context["built_urls"]:
+                    LOG.warning("%s (%s) exists in %s only: every language should have the "
+                                "same pages", page.url, page.kind, lang)
                 if not (page.shared and page.url in written):
                     self.write(page, lang, shared, reuse)
-                    written.add(page.url)
+                    if page.shared:
+                        written.add(page.url)
                 if progress is not None:
                     progress.advance("pages")
 
@@ -241,16 +272,32 @@ class DataPagesGenerator(Generator):
             **page.context, **page_extras(self.site, page, lang)}
         if reuse is not None and reuse.unchanged(rel, page, lang, context):
             return
-        path = Path(self.output_path) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(self.output_path, rel)
+        self.ensure_folder(path.parent)
         if reuse is not None:
             path.unlink(missing_ok=True)  # never write through a hard link to the last build
         if page.body is not None:
             path.write_bytes(page.body)
             return
-        languages = self.site.settings["KC_LANGUAGES"]
-        alternates = {other: href(self.site.settings, page.url, other) for other in languages}
-        html = self.get_template(page.template.removesuffix(".html")).render(
-            {**shared, **context, "page": page, "title": page.title,
-             "alternates": alternates})
-        path.write_text(html, encoding="utf-8")
+        variables = {**shared, **context, "page": page, "title": page.title,
+                     "alternates": {other: href(self.site.settings, page.url, other)
+                                    for other in self.site.settings["KC_LANGUAGES"]}}
+        html = render(self.get_template(page.template.removesuffix(".html")), variables)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(html)
+
+    def ensure_folder(self, folder: Path) -> None:
+        """mkdir once per folder (many pages share one, and a failed mkdir costs a syscall)."""
+        folders = self.__dict__.setdefault("folders", set())
+        if folder not in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            folders.add(folder)
+
+
+def render(template: Template, variables: dict[str, Any]) -> str:
+    """``template.render(variables)`` with one copy of the variables instead of two."""
+    context = template.new_context(variables)
+    try:
+        return template.environment.concat(template.root_render_func(context))
+    except Exception:
+        return template.environment.handle_exception()
