@@ -1,51 +1,83 @@
-"""The search index: Pagefind run over the written site, as the build's last content step.
+"""The search index: Pagefind run over the written site, one partition at a time.
 
-``index_site(out_dir)`` reads every page worth finding from ``out_dir``, stages a prepared
-copy, runs Pagefind over it (the ``pagefind[bin]`` binary, offline) and writes the index and
-Pagefind's browser scripts into ``out_dir/pagefind/``. Pagefind splits the index by each
-page's ``<html lang>``, so ``/search/`` searches Vietnamese pages and ``/en/search/`` English.
+``index_site(out_dir, previous=..., cache=...)`` reads every page worth finding from
+``out_dir``, splits them into *partitions* (``partition_of``: one per province for its
+establishments and projects, ten for unit pages by the last digit of the unit code, one for
+everything else), and runs Pagefind (the ``pagefind[bin]`` binary, offline) once per
+partition on a prepared copy of its pages. Why partitions: Pagefind holds about 100 KB of
+memory per page until it has written its bundle (14 GB for the whole national site), and a
+one-row change touches a few partitions only, so the others are reused.
 
-Pages are changed on the way in, in the staged copy only (the files readers get are untouched):
+Layout of ``out_dir/pagefind/``: the "site" partition is the primary bundle (Pagefind's
+scripts, its WebAssembly and its index); every other partition is an index-only bundle in
+``parts/<name>-<key>/``, where ``key`` is a hash of the partition's input pages (their paths
+and bytes) and of this indexer's own code and Pagefind version. ``kc-parts.json`` lists, per
+language, the parts the search page merges into the primary (Pagefind's ``mergeIndex``;
+``theme/static/js/search.js``). Pagefind splits each bundle by ``<html lang>``.
 
-* ``<main>`` becomes the indexed region (``data-pagefind-body``): headers, menus and footers
-  are the same on every page and would only add noise;
-* Pagefind ignores vowel diacritics but keeps ``đ`` apart from ``d``; so every word with
-  ``đ`` gets its ASCII twin right after it ("Đại" -> "Đại Dai", "đũa" -> "đũa dua"), and
-  readers typing without diacritics find it, ranked and quoted as the accented word would
-  be. The search page's script folds ``đ`` in the query and drops the twins from titles and
-  excerpts it shows (``theme/static/js/search.js``).
+Reuse: a partition whose key is unchanged is hard-linked (copied across file systems) from
+the previous output's bundle or from ``cache/search/``; the files are byte-identical to what
+Pagefind would write again (``pagefind_bundle.canonicalise`` makes them reproducible).
 
-Pagefind lists the index languages in ``pagefind-entry.json`` in a random order; the file is
-rewritten with sorted keys so two builds of the same site are byte-identical.
+What is indexed (``prepared``), in the staged copy only (the published pages are untouched):
+
+* only ``<main>`` (``data-pagefind-body``): headers, menus and footers repeat on every page;
+* without collapsed ``<details>`` (a project's table of every raw field repeats its facts,
+  with codes and the other language's title), scripts and styles: a project page is indexed
+  as its summary (title, facts, legal basis);
+* every word with ``đ`` gets its ASCII twin right after it ("Đại" -> "Đại Dai"): Pagefind
+  folds vowel diacritics but keeps ``đ`` apart from ``d``; the search page's script folds
+  ``đ`` in the query and drops the twins from what it shows;
+* a space after each table cell, term and list item, which Pagefind would otherwise run
+  together with the next one ("Năm kế hoạch2012").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from pipeline import pagefind_bundle
+from pipeline import pagefind_bundle, seo
 
 BUNDLE = "pagefind"
+PARTS = "parts"
+MANIFEST = "kc-parts.json"
+PRIMARY = "site"
+CACHE = "search"
+ENTRY = "pagefind-entry.json"
+#: What an index-only part keeps of a Pagefind bundle (the primary's scripts serve them all).
+INDEX_FILES = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(index|fragment|"
+                         r"filter)/[^/]+)$")
 
 #: Pages left out of the index: continuation pages and sort orders of lists (their first
 #: page is indexed), statistics drill-downs, the search and 404 pages, and the index itself.
 SKIPPED = re.compile(r"(^|/)(page/\d+/|by-[a-z-]+/)|(^|/)statistics/.+/|(^|/)search/$"
                      r"|(^|/)404\.html$|^pagefind/")
+PROVINCE_PAGE = re.compile(r"^(?:[a-z]{2}/)?(?:establishments/e|projects/p)-(\d+)-")
+UNIT_PAGE = re.compile(r"^(?:[a-z]{2}/)?(?:districts|communes)/\d*(\d)")
 
 MAIN_OPEN = re.compile(r"<main\b[^>]*>", re.IGNORECASE)
 MAIN_CLOSE = re.compile(r"</main\s*>", re.IGNORECASE)
-TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+LEFT_OUT = re.compile(r"<(script|style|details)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 D_WORD = re.compile(r"\w*[đĐ]\w*")
-#: Cells and list items Pagefind runs together with the next one ("Năm kế hoạch2012").
-CELL_END = re.compile(r"</(dt|dd|th|td|li|caption)\s*>", re.IGNORECASE)
+#: A word with đ in text, not inside a tag: the next angle bracket after it opens a tag.
+D_WORD_IN_TEXT = re.compile(r"\w*[đĐ]\w*(?=[^<>]*(?:<|\Z))")
+#: After cells and list items, which Pagefind runs together with the next ("Năm kế hoạch2012"):
+#: an empty match, so the substitution inserts a plain space without a Python call per cell.
+CELL_END = re.compile("|".join(f"(?<=</{tag}>)" for tag in ("dt", "dd", "th", "td", "li",
+                                                             "caption")), re.IGNORECASE)
+SHARED_MEMORY = Path("/dev/shm")
 
 
 class SearchIndexError(Exception):
@@ -58,7 +90,25 @@ class IndexSummary:
 
     pages: int
     languages: tuple[str, ...]
+    partitions: int = 1
+    reused: int = 0
 
+
+@dataclass(frozen=True)
+class Partition:
+    """One Pagefind run: its name, its pages (output-relative paths) and their input key."""
+
+    name: str
+    pages: tuple[str, ...]
+    key: str
+
+    @property
+    def folder(self) -> str:
+        """The bundle's folder name under ``parts/`` (and in the cache)."""
+        return f"{self.name}-{self.key}"
+
+
+# --- what Pagefind sees --------------------------------------------------------------------
 
 def fold(text: str) -> str:
     """Vietnamese without any diacritics: ``Đại Hoàng`` -> ``Dai Hoang``."""
@@ -67,25 +117,29 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def twin(match: re.Match[str]) -> str:
+    return f"{match.group(0)} {fold(match.group(0))}"
+
+
 def with_twins(text: str) -> str:
     """Text with each word containing ``đ`` followed by its folded twin: ``Đại`` -> ``Đại Dai``.
 
     The twin sits next to its word, so a search for ``dai`` ranks and quotes the page as a
     search for ``Đại`` does; the search page's script drops twins from what it shows.
     """
-    return D_WORD.sub(lambda m: f"{m.group(0)} {fold(m.group(0))}", text)
+    return D_WORD.sub(twin, text)
 
 
 def with_twins_in_html(fragment: str) -> str:
-    """``with_twins`` applied to the text between tags (never inside a tag or script), and
-    a space after each table cell, term or list item so their words stay apart."""
-    parts, position = [], 0
-    for tag in TAG.finditer(fragment):
-        gap = " " if CELL_END.fullmatch(tag.group(0)) else ""
-        parts += [with_twins(fragment[position:tag.start()]), tag.group(0), gap]
-        position = tag.end()
-    parts.append(with_twins(fragment[position:]))
-    return "".join(parts)
+    """``with_twins`` on the text between tags (never inside a tag), a space after each
+    table cell, term or list item, and no scripts, styles or collapsed details.
+
+    Three regular-expression passes: the Python callback runs only for words with đ, so a
+    page costs tens of microseconds, not one call per tag.
+    """
+    fragment = LEFT_OUT.sub("", fragment)
+    fragment = CELL_END.sub(" ", fragment)
+    return D_WORD_IN_TEXT.sub(twin, fragment)
 
 
 def prepared(page: str) -> str | None:
@@ -99,21 +153,69 @@ def prepared(page: str) -> str | None:
             + page[closing.start():])
 
 
-def indexed_pages(out_dir: Path) -> Iterator[tuple[str, str]]:
-    """(path relative to ``out_dir``, prepared HTML) of each page worth finding, in order."""
-    for path in sorted(out_dir.rglob("*.html")):
-        relative = path.relative_to(out_dir).as_posix()
-        if SKIPPED.search(relative.removesuffix("index.html")):
-            continue
-        page = prepared(path.read_text(encoding="utf-8"))
-        if page is not None:
-            yield relative, page
+# --- which pages, in which partition -------------------------------------------------------
+
+def partition_of(relative: str) -> str:
+    """The partition of a page: ``p04`` (province 04's establishments and projects),
+    ``units-7`` (district and commune pages by the last digit of their code) or ``site``."""
+    province = PROVINCE_PAGE.match(relative)
+    if province:
+        return f"p{province.group(1)}"
+    unit = UNIT_PAGE.match(relative)
+    return f"units-{unit.group(1)}" if unit else PRIMARY
 
 
-def stage(pages: Iterator[tuple[str, str]], staging: Path) -> int:
+def grouped_pages(out_dir: Path) -> dict[str, list[str]]:
+    """Partition name -> the pages worth finding in it, in path order."""
+    groups: dict[str, list[str]] = {}
+    for relative in seo.html_files(out_dir, skip=[BUNDLE]):
+        if not SKIPPED.search(relative.removesuffix("index.html")):
+            groups.setdefault(partition_of(relative), []).append(relative)
+    return groups
+
+
+def salt() -> bytes:
+    """What else decides a bundle: Pagefind's version and the code preparing its pages."""
+    here = Path(__file__)
+    code = here.read_bytes() + (here.parent / "pagefind_bundle.py").read_bytes()
+    return metadata.version("pagefind").encode() + hashlib.sha256(code).digest()
+
+
+def input_key(out_dir: Path, pages: Iterable[str], seed: bytes) -> str:
+    """A hash of the pages' paths and bytes: equal keys, byte-identical bundles."""
+    digest, root = hashlib.sha256(seed), str(out_dir)
+    for relative in pages:
+        with open(f"{root}/{relative}", "rb") as page:
+            data = page.read()
+        digest.update(f"{relative}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def partitions(out_dir: Path) -> list[Partition]:
+    """Every partition of the written site, the primary first."""
+    groups, seed = grouped_pages(out_dir), salt()
+    names = sorted(groups, key=lambda name: (name != PRIMARY, name))
+    return [Partition(name, tuple(groups[name]), input_key(out_dir, groups[name], seed))
+            for name in names]
+
+
+# --- one Pagefind run ----------------------------------------------------------------------
+
+def staging_root() -> Path | None:
+    """Where prepared pages are staged: memory when the system offers it (on this project's
+    disks, deleting thousands of staged files cost more than Pagefind indexing them)."""
+    usable = SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK)
+    return SHARED_MEMORY if usable else None
+
+
+def stage(out_dir: Path, pages: Iterable[str], staging: Path) -> int:
     """Write the prepared pages to ``staging`` under their output paths; returns how many."""
     count = 0
-    for relative, page in pages:
+    for relative in pages:
+        page = prepared((out_dir / relative).read_text(encoding="utf-8"))
+        if page is None:
+            continue
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
@@ -140,28 +242,144 @@ def run_pagefind(staging: Path, bundle: Path) -> None:
 def sort_entry(bundle: Path) -> None:
     """Rewrite ``pagefind-entry.json`` with sorted keys: reproducible builds (Pagefind
     writes its languages in a random order)."""
-    entry = bundle / "pagefind-entry.json"
+    entry = bundle / ENTRY
     data = json.loads(entry.read_text(encoding="utf-8"))
     entry.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
 
 
-def index_languages(bundle: Path) -> tuple[str, ...]:
-    """The languages the written index holds, from its entry file."""
-    data = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    return tuple(sorted(data.get("languages", {})))
+def index_languages(bundle: Path) -> dict[str, int]:
+    """Language -> pages, from a written bundle's entry file."""
+    data = json.loads((bundle / ENTRY).read_text(encoding="utf-8"))
+    return {lang: info.get("page_count", 0) for lang, info in data.get("languages", {}).items()}
 
 
-def index_site(out_dir: Path) -> IndexSummary:
-    """Index the written site in ``out_dir`` into ``out_dir/pagefind/``."""
-    bundle = out_dir / BUNDLE
-    with tempfile.TemporaryDirectory(prefix="kc-search-") as staging:
-        count = stage(indexed_pages(out_dir), Path(staging))
-        run_pagefind(Path(staging), bundle)
-    if not (bundle / "pagefind-entry.json").is_file():
-        raise SearchIndexError("pagefind wrote no index")
-    sort_entry(bundle)
+def index_only(bundle: Path) -> None:
+    """Drop Pagefind's scripts, styles and WebAssembly from a part: merged indexes run on
+    the primary bundle's (``mergeIndex`` loads no WebAssembly of its own)."""
+    for path in sorted(bundle.rglob("*"), reverse=True):
+        if path.is_file() and not INDEX_FILES.match(path.relative_to(bundle).as_posix()):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool) -> None:
+    """Index one partition into ``target``, reproducibly."""
+    with tempfile.TemporaryDirectory(prefix="kc-search-", dir=staging_root()) as staging:
+        if stage(out_dir, part.pages, Path(staging)) == 0:
+            return
+        run_pagefind(Path(staging), target)
+    if not (target / ENTRY).is_file():
+        raise SearchIndexError(f"pagefind wrote no index for {part.name}")
+    sort_entry(target)
     try:
-        pagefind_bundle.canonicalise(bundle)  # filter order is random in Pagefind's output
+        pagefind_bundle.canonicalise(target)  # filter order is random in Pagefind's output
     except (pagefind_bundle.BundleError, OSError, IndexError, ValueError) as exc:
-        raise SearchIndexError(f"pagefind bundle: {exc}") from exc
-    return IndexSummary(count, index_languages(bundle))
+        raise SearchIndexError(f"pagefind bundle {part.name}: {exc}") from exc
+    if not primary:
+        index_only(target)
+
+
+# --- reuse ---------------------------------------------------------------------------------
+
+def link_tree(source: Path, target: Path, skip: Iterable[str] = ()) -> None:
+    """Hard-link every file of ``source`` into ``target`` (copy across file systems)."""
+    left_out = set(skip)
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if relative.parts[0] in left_out or not path.is_file():
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target / relative)
+        except OSError:
+            shutil.copy2(path, target / relative)
+
+
+def previous_folders(previous: Path | None) -> dict[str, Path]:
+    """Bundle folder name -> its place in the previous output (the primary included)."""
+    if previous is None or not (previous / BUNDLE / MANIFEST).is_file():
+        return {}
+    manifest = json.loads((previous / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
+    found = {p.name: p for p in sorted((previous / BUNDLE / PARTS).glob("*")) if p.is_dir()}
+    found[manifest.get("primary", "")] = previous / BUNDLE
+    return found
+
+
+def reused(part: Partition, target: Path, sources: dict[str, Path], cache: Path | None) -> bool:
+    """Link a bundle made from the same inputs, from the previous output or the cache."""
+    source = sources.get(part.folder)
+    if source is None and cache is not None:
+        source = cache / CACHE / part.folder
+    if source is None or not (source / ENTRY).is_file():
+        return False
+    link_tree(source, target, skip=(PARTS, MANIFEST))
+    return True
+
+
+def remember(cache: Path | None, built: dict[str, Path]) -> None:
+    """Keep this build's bundles in ``cache/search/`` (linked) and forget all others.
+
+    A bundle is written under a temporary name and renamed, so the cache never holds half
+    a bundle; a publish that fails after this stage still leaves its partitions for the next.
+    """
+    if cache is None:
+        return
+    store = cache / CACHE
+    store.mkdir(parents=True, exist_ok=True)
+    for folder, bundle in built.items():
+        if not (store / folder / ENTRY).is_file():
+            temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=store))
+            link_tree(bundle, temporary, skip=(PARTS, MANIFEST))
+            shutil.rmtree(store / folder, ignore_errors=True)
+            temporary.rename(store / folder)
+    for old in store.iterdir():
+        if old.name not in built:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+# --- the whole index -----------------------------------------------------------------------
+
+def manifest(primary: Partition, parts: dict[str, dict[str, int]]) -> str:
+    """``kc-parts.json``: the primary's folder name (for reuse) and, per language, the parts
+    the search page merges (only those holding pages in that language: Pagefind would
+    otherwise answer from another language's index)."""
+    languages: dict[str, list[str]] = {}
+    for folder, counts in sorted(parts.items()):
+        for lang in counts:
+            languages.setdefault(lang, []).append(f"{PARTS}/{folder}/")
+    return json.dumps({"languages": languages, "primary": primary.folder}, sort_keys=True,
+                      separators=(",", ":"))
+
+
+def index_site(out_dir: Path, *, previous: Path | None = None,
+               cache: Path | None = None) -> IndexSummary:
+    """Index the written site in ``out_dir`` into ``out_dir/pagefind/``.
+
+    ``previous`` (the published output) and ``cache`` (a folder kept between builds) are
+    where unchanged partitions are linked from; without them every partition is indexed.
+    """
+    bundle = out_dir / BUNDLE
+    shutil.rmtree(bundle, ignore_errors=True)
+    found, sources = partitions(out_dir), previous_folders(previous)
+    if not found:
+        raise SearchIndexError("no page to index")
+    counts: dict[str, dict[str, int]] = {}
+    built: dict[str, Path] = {}
+    reuses = 0
+    for number, part in enumerate(found):
+        target = bundle if number == 0 else bundle / PARTS / part.folder
+        if reused(part, target, sources, cache):
+            reuses += 1
+        else:
+            build_partition(out_dir, part, target, primary=number == 0)
+        if (target / ENTRY).is_file():
+            counts[part.folder], built[part.folder] = index_languages(target), target
+    if found[0].folder not in counts:
+        raise SearchIndexError("pagefind wrote no index")
+    (bundle / MANIFEST).write_text(manifest(found[0], {
+        k: v for k, v in counts.items() if k != found[0].folder}), encoding="utf-8")
+    remember(cache, built)
+    languages = sorted({lang for c in counts.values() for lang in c})
+    return IndexSummary(sum(n for c in counts.values() for n in c.values()), tuple(languages),
+                        len(found), reuses)

@@ -6,10 +6,13 @@ the site is written). This module gives it two things through the page registry:
 * ``/search/`` and ``/en/search/`` (template ``search.html``): a form that works as a plain
   GET form, an explanation and the browse lists for readers without JavaScript, and the
   labels the enhancement script (``theme/static/js/search.js``) shows;
-* ``Facets``, kept in ``site.cache["search-facets"]``, which the component
-  ``components/search_meta.html`` asks for a page's filters: kind of page, district, activity
-  content and sector, in the page's language. Pagefind reads them from
-  ``data-pagefind-filter`` attributes.
+* each page's filters (kind of page, district, activity content and sector, in the page's
+  language), computed by ``Facets`` once per build and handed to every establishment,
+  project and dataset page as ``search_filters`` by the context provider
+  ``search_filters`` (so the page is a function of its own context, as the incremental build
+  needs). ``components/search_meta.html`` writes them as ``data-pagefind-filter``
+  attributes. Stories are Pelican articles, rendered outside the page writer and its
+  providers: their template still asks ``Facets``, kept in ``site.cache["search-facets"]``.
 
 Interface labels live in ``TEXT`` (both languages) rather than the shared gettext catalogue,
 so this module and its templates change without touching the catalogue.
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from pipeline.pages import Page, SiteData, register
+from pipeline.pages import Page, SiteData, provide, register
 
 FILTERS = ("kind", "district", "content", "sector")
 FACETS_KEY = "search-facets"
@@ -38,6 +41,11 @@ TEXT = {
         "intro": "Tìm cơ sở, đề án, câu chuyện và dữ liệu theo tên, sản phẩm hay địa danh. "
                  "Có thể gõ có dấu hoặc không dấu: “hat de Trung Khanh” cũng tìm ra "
                  "“hạt dẻ Trùng Khánh”.",
+        "scope": "Chỉ mục gồm trang các cơ sở (với danh sách đề án của cơ sở), trang tóm tắt "
+                 "từng đề án (tên, các thông tin chính, căn cứ pháp lý), các huyện và xã, "
+                 "nội dung hoạt động, ngành, năm, câu chuyện, bộ dữ liệu và các trang giới "
+                 "thiệu. Bảng thống kê chi tiết và các trang tiếp theo của danh sách không "
+                 "được đưa vào; hãy mở chúng từ trang tương ứng.",
         "label": "Từ khóa", "submit": "Tìm", "filters": "Lọc kết quả", "any": "Tất cả",
         "kind": "Loại trang", "district": "Huyện", "content": "Nội dung hoạt động",
         "sector": "Ngành",
@@ -57,6 +65,11 @@ TEXT = {
         "intro": "Find establishments, projects, stories and data by name, product or place. "
                  "Vietnamese words may be typed with or without diacritics: “hat de Trung "
                  "Khanh” finds “hạt dẻ Trùng Khánh”.",
+        "scope": "The index holds the pages of establishments (with their lists of projects), "
+                 "a summary of each project (title, main facts, legal basis), districts and "
+                 "communes, activity contents, sectors, years, stories, datasets and the "
+                 "about pages. Detailed statistics tables and the further pages of long "
+                 "lists are left out: open them from the page they belong to.",
         "label": "Search words", "submit": "Search", "filters": "Narrow the results",
         "any": "Any", "kind": "Kind of page", "district": "District",
         "content": "Activity content", "sector": "Sector",
@@ -93,6 +106,21 @@ def name_in(row: dict | None, lang: str) -> str | None:
     return row.get(f"name_{lang}") or row.get("name_vi") or row.get("name")
 
 
+def owner_of(page: Page) -> str | None:
+    """The id a page is about, from its address: ``projects/p-04-2019-001/`` -> the id."""
+    parts = page.url.split("/")
+    return parts[1] if len(parts) > 2 and parts[1] else None
+
+
+@provide("search_filters")
+def search_filters(site: SiteData, page: Page, lang: str) -> dict:
+    """``search_filters``: the (filter, value) pairs of an establishment, project or dataset
+    page; nothing for other pages."""
+    if page.kind not in KINDS.get(lang, {}):
+        return {}
+    return {"search_filters": facets(site).filters(page.kind, owner_of(page), lang)}
+
+
 class Facets:
     """Each page's search filters, computed from the data once per build.
 
@@ -108,6 +136,10 @@ class Facets:
         self.by_establishment: dict[str, list[dict]] = defaultdict(list)
         for row in site.records("projects"):
             self.by_establishment[row["establishment_id"]].append(row)
+        self.formed_from: dict[str, list[str]] = defaultdict(list)
+        for row in site.records("unit-crosswalk"):
+            self.formed_from[row["to_unit_id"]].append(row["from_unit_id"])
+        self.districts: dict[tuple[str | None, str], list[str]] = {}
 
     def filters(self, kind: str, owner: str | None, lang: str) -> list[tuple[str, str]]:
         """(filter, value) pairs of one page, sorted and without duplicates."""
@@ -156,8 +188,11 @@ class Facets:
     def districts_of(self, unit_id: str | None, lang: str) -> list[str]:
         """The district a unit lies in: its parent chain, or (for units formed after the
         districts were abolished in 2025) the districts of the units it was formed from."""
-        found = self.district_ids(unit_id, set())
-        return sorted(name_in(self.units[d], lang) for d in found)
+        key = (unit_id, lang)
+        if key not in self.districts:  # asked once per project page: remember the answer
+            found = self.district_ids(unit_id, set())
+            self.districts[key] = sorted(name_in(self.units[d], lang) for d in found)
+        return self.districts[key]
 
     def district_ids(self, unit_id: str | None, seen: set[str]) -> set[str]:
         if unit_id is None or unit_id in seen or unit_id not in self.units:
@@ -171,9 +206,8 @@ class Facets:
         parent = self.district_ids(unit.get("parent_id"), seen)
         if parent:
             return parent
-        return set().union(*(self.district_ids(r["from_unit_id"], seen)
-                             for r in self.site.records("unit-crosswalk")
-                             if r["to_unit_id"] == unit_id))
+        return set().union(*(self.district_ids(source, seen)
+                             for source in self.formed_from.get(unit_id, [])))
 
 
 def facets(site: SiteData) -> Facets:

@@ -3,7 +3,11 @@
 ``write_discovery_files(out_dir, site_url, languages)`` runs after Pelican (see
 ``pipeline/build.py``). It lists every page of the written site once per language, each with
 ``xhtml:link`` alternates to its other languages (``hreflang``, plus ``x-default`` for the
-first language), and writes a ``robots.txt`` that points crawlers to the sitemap.
+first language), and writes a ``robots.txt`` that points crawlers to the sitemap. The
+sitemap is streamed to disk entry by entry (no XML tree: 340,000 pages at national scale);
+above 50,000 addresses, the protocol's limit per file, ``sitemap.xml`` becomes a sitemap
+index of ``sitemap-1.xml``, ``sitemap-2.xml``, ... A page is left out when its ``<head>``
+says ``noindex``; only the head is read.
 
 What goes into each page's ``<head>`` (canonical link, Open Graph and Twitter card tags, feed
 links) is the theme's: ``theme/templates/components/seo_head.html``, included by
@@ -14,19 +18,27 @@ links) is the theme's: ``theme/templates/components/seo_head.html``, included by
 
 from __future__ import annotations
 
+import os
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+#: The sitemap protocol's limit of addresses per file.
+MAX_URLS = 50_000
+XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
+URLSET_OPEN = f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">\n'
 
 #: Files that are not pages to list: the 404 page and anything inside the search bundle.
 NOT_LISTED = re.compile(r"(^|/)404\.html$|^pagefind/")
 NOINDEX = re.compile(r"<meta\s+name=\"robots\"\s+content=\"[^\"]*noindex", re.IGNORECASE)
+HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+CHUNK = 16_384
 
 
 def split_language(relative: str, languages: Sequence[str]) -> tuple[str, str]:
@@ -38,42 +50,98 @@ def split_language(relative: str, languages: Sequence[str]) -> tuple[str, str]:
     return languages[0], address
 
 
+def html_files(out_dir: Path, skip: Iterable[str] = ()) -> list[str]:
+    """Output-relative paths of the HTML files, sorted, without the top-level folders in
+    ``skip``. ``os.walk`` on strings: pathlib objects per file cost more than the walk."""
+    root, left_out, found = str(out_dir), set(skip), []
+    for folder, subfolders, files in os.walk(root):
+        prefix = folder[len(root) + 1:].replace(os.sep, "/")
+        prefix += "/" if prefix else ""
+        if not prefix:
+            subfolders[:] = [s for s in subfolders if s not in left_out]
+        found += [prefix + name for name in files if name.endswith(".html")]
+    return sorted(found)
+
+
+def head_of(path: str) -> str:
+    """The page up to the end of its ``<head>`` (all of it when there is none): enough to see
+    a robots meta tag without reading the body of every page."""
+    data = b""
+    with open(path, "rb") as page:
+        while chunk := page.read(CHUNK):
+            data += chunk
+            end = HEAD_END.search(data, max(0, len(data) - len(chunk) - 8))
+            if end:
+                data = data[:end.start()]
+                break
+    return data.decode("utf-8", errors="replace")
+
+
 def site_pages(out_dir: Path, languages: Sequence[str]) -> dict[str, dict[str, str]]:
     """Language-neutral address -> {language: address in that language}, listed pages only."""
     pages: dict[str, dict[str, str]] = {}
-    for path in sorted(out_dir.rglob("*.html")):
-        relative = path.relative_to(out_dir).as_posix()
-        if NOT_LISTED.search(relative) or NOINDEX.search(path.read_text(encoding="utf-8")):
+    root = str(out_dir)
+    for relative in html_files(out_dir):
+        if NOT_LISTED.search(relative) or NOINDEX.search(head_of(f"{root}/{relative}")):
             continue
         lang, neutral = split_language(relative, languages)
         pages.setdefault(neutral, {})[lang] = relative.removesuffix("index.html")
     return pages
 
 
-def sitemap_xml(pages: dict[str, dict[str, str]], site_url: str,
-                languages: Sequence[str]) -> bytes:
-    """The sitemap: one ``<url>`` per page and language, alternates when there are several."""
-    ET.register_namespace("", SITEMAP_NS)
-    ET.register_namespace("xhtml", XHTML_NS)
-    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+def url_entries(pages: dict[str, dict[str, str]], site_url: str,
+                languages: Sequence[str]) -> Iterator[str]:
+    """One ``<url>`` element per page and language, alternates when there are several."""
     for neutral in sorted(pages):
         versions = pages[neutral]
-        for lang in [lang for lang in languages if lang in versions]:
-            url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = f"{site_url}/{versions[lang]}"
-            if len(versions) > 1:
-                add_alternates(url, versions, site_url, languages)
-    ET.indent(urlset)
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+        chosen = [lang for lang in languages if lang in versions]
+        links = "" if len(versions) < 2 else alternates(versions, chosen, site_url)
+        for lang in chosen:
+            loc = escape(f"{site_url}/{versions[lang]}")
+            yield f"  <url>\n    <loc>{loc}</loc>\n{links}  </url>\n"
 
 
-def add_alternates(url: ET.Element, versions: dict[str, str], site_url: str,
-                   languages: Sequence[str]) -> None:
+def alternates(versions: dict[str, str], chosen: list[str], site_url: str) -> str:
     """``xhtml:link`` to every language version (itself included, as Google asks)."""
-    chosen = [lang for lang in languages if lang in versions]
-    for hreflang, lang in [*((lang, lang) for lang in chosen), ("x-default", chosen[0])]:
-        ET.SubElement(url, f"{{{XHTML_NS}}}link", rel="alternate", hreflang=hreflang,
-                      href=f"{site_url}/{versions[lang]}")
+    pairs = [*((lang, lang) for lang in chosen), ("x-default", chosen[0])]
+    return "".join(f'    <xhtml:link rel="alternate" hreflang="{hreflang}" '
+                   f"href={quoteattr(f'{site_url}/{versions[lang]}')} />\n"
+                   for hreflang, lang in pairs)
+
+
+def sitemap_xml(pages: dict[str, dict[str, str]], site_url: str,
+                languages: Sequence[str]) -> bytes:
+    """A single sitemap of every page (small sites, tests)."""
+    body = "".join(url_entries(pages, site_url, languages))
+    return (XML_DECLARATION + URLSET_OPEN + body + "</urlset>\n").encode("utf-8")
+
+
+def write_atomically(path: Path, parts: Iterable[str]) -> None:
+    """Stream ``parts`` into a new file and rename it over ``path``: never write into a file
+    that may be a hard link to the published output."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="\n") as out:
+        out.writelines(parts)
+    os.replace(temporary, path)
+
+
+def write_urlset(path: Path, entries: Iterable[str]) -> None:
+    """One ``<urlset>`` file, streamed."""
+    write_atomically(path, chain([XML_DECLARATION, URLSET_OPEN], entries, ["</urlset>\n"]))
+
+
+def write_sitemaps(out_dir: Path, site_url: str, entries: Iterator[str], count: int) -> None:
+    """``sitemap.xml``, or a sitemap index and files of at most ``MAX_URLS`` addresses."""
+    if count <= MAX_URLS:
+        write_urlset(out_dir / SITEMAP, entries)
+        return
+    files = [f"sitemap-{n}.xml" for n in range(1, -(-count // MAX_URLS) + 1)]
+    for name in files:
+        write_urlset(out_dir / name, islice(entries, MAX_URLS))
+    write_atomically(out_dir / SITEMAP, [
+        XML_DECLARATION, f'<sitemapindex xmlns="{SITEMAP_NS}">\n',
+        *(f"  <sitemap>\n    <loc>{escape(f'{site_url}/{name}')}</loc>\n  </sitemap>\n"
+          for name in files), "</sitemapindex>\n"])
 
 
 def robots_txt(site_url: str) -> str:
@@ -82,8 +150,9 @@ def robots_txt(site_url: str) -> str:
 
 
 def write_discovery_files(out_dir: Path, site_url: str, languages: Sequence[str]) -> int:
-    """Write ``sitemap.xml`` and ``robots.txt`` into ``out_dir``; returns the pages listed."""
+    """Write the sitemap(s) and ``robots.txt`` into ``out_dir``; returns the pages listed."""
     pages = site_pages(out_dir, languages)
-    (out_dir / SITEMAP).write_bytes(sitemap_xml(pages, site_url, languages))
-    (out_dir / ROBOTS).write_text(robots_txt(site_url), encoding="utf-8")
-    return sum(len(versions) for versions in pages.values())
+    count = sum(len(versions) for versions in pages.values())
+    write_sitemaps(out_dir, site_url, url_entries(pages, site_url, languages), count)
+    write_atomically(out_dir / ROBOTS, [robots_txt(site_url)])
+    return count

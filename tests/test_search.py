@@ -15,8 +15,8 @@ import pytest
 
 from pipeline import search
 from pipeline.load import load_package
-from pipeline.pages import SiteData, Story
-from pipeline.search_pages import Facets, search_pages
+from pipeline.pages import Page, SiteData, Story
+from pipeline.search_pages import Facets, search_filters, search_pages
 
 PAGE = ('<!doctype html><html lang="{lang}"><head><title>{title}</title></head><body>'
         '<nav>Trang chủ</nav><main id="main-content" class="kc-main"><h1>{title}</h1>'
@@ -51,11 +51,17 @@ def test_with_twins_adds_the_ascii_twin_after_each_word_with_d(text, expected):
      '<html><body><nav>Đi</nav><main data-pagefind-body id="m" title="Đại"><h1>Đại Dai</h1>'
      "</main></body></html>"),
     ("<main><dl><dt>Năm</dt><dd>2012</dd></dl><script>var đ = 1</script></main>",
-     "<main data-pagefind-body><dl><dt>Năm</dt> <dd>2012</dd> </dl>"
-     "<script>var đ = 1</script></main>"),
+     "<main data-pagefind-body><dl><dt>Năm</dt> <dd>2012</dd> </dl></main>"),
+    ('<main><h1>Đề án</h1><span data-value="Đông Khê"></span><details><summary>Mọi trường'
+     "</summary><table><tr><td>title_en</td></tr></table></details><p>đũa</p></main>",
+     '<main data-pagefind-body><h1>Đề De án</h1><span data-value="Đông Khê"></span>'
+     "<p>đũa dua</p></main>"),
+    ("<main><ul><li>Đồng</li><li>Tre</li></ul><style>p {}</style>cuối đường</main>",
+     "<main data-pagefind-body><ul><li>Đồng Dong</li> <li>Tre</li> </ul>cuối đường duong"
+     "</main>"),
     ("<html><body><p>Không có main</p></body></html>", None),
 ])
-def test_prepared_marks_main_and_twins_only_its_text(page, expected):
+def test_prepared_indexes_main_without_details_and_twins_only_its_text(page, expected):
     assert expected == search.prepared(page)
 
 
@@ -80,15 +86,37 @@ def test_which_pages_are_indexed(relative, indexed):
     assert indexed == (search.SKIPPED.search(relative.removesuffix("index.html")) is None)
 
 
-def write_site(root: Path) -> Path:
-    """Four pages in two languages, one left out of the index (a second page of a list)."""
-    pages = {"index.html": ("vi", "Rượu ngô Đại Hoàng", "Đôi đũa tre"),
-             "en/index.html": ("en", "Đại Hoàng corn liquor", "Bamboo chopsticks"),
-             "projects/index.html": ("vi", "Đề án", "Hạt dẻ Trùng Khánh"),
-             "projects/page/2/index.html": ("vi", "Đề án, trang 2", "Miến dong")}
-    for relative, (lang, title, text) in pages.items():
+@pytest.mark.parametrize(("relative", "partition"), [
+    ("index.html", "site"),
+    ("en/stories/bamboo/index.html", "site"),
+    ("establishments/index.html", "site"),
+    ("establishments/e-04-0001/index.html", "p04"),
+    ("en/projects/p-11-2012-001/index.html", "p11"),
+    ("districts/047/index.html", "units-7"),
+    ("en/communes/00301-2025/index.html", "units-1"),
+    ("communes/index.html", "site"),
+    ("datasets/projects/index.html", "site"),
+])
+def test_partition_of(relative, partition):
+    assert partition == search.partition_of(relative)
+
+
+#: (language, title, text) of each page of a small site in three partitions.
+SITE = {"index.html": ("vi", "Rượu ngô Đại Hoàng", "Đôi đũa tre"),
+        "en/index.html": ("en", "Đại Hoàng corn liquor", "Bamboo chopsticks"),
+        "projects/index.html": ("vi", "Đề án", "Hạt dẻ Trùng Khánh"),
+        "projects/page/2/index.html": ("vi", "Đề án, trang 2", "Miến dong"),
+        "projects/p-04-2012-001/index.html": ("vi", "Hỗ trợ xưởng tre", "Đan lát"),
+        "en/projects/p-04-2012-001/index.html": ("en", "Bamboo workshop", "Weaving"),
+        "districts/047/index.html": ("vi", "Huyện Trùng Khánh", "Hạt dẻ")}
+
+
+def write_site(root: Path, changed: dict[str, str] | None = None) -> Path:
+    """``SITE`` written into ``root``; ``changed`` replaces some pages' text."""
+    for relative, (lang, title, text) in SITE.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
+        text = (changed or {}).get(relative, text)
         path.write_text(PAGE.format(lang=lang, title=title, text=text), encoding="utf-8")
     return root
 
@@ -98,20 +126,49 @@ def bundle_files(out_dir: Path) -> dict[str, bytes]:
             for p in sorted((out_dir / search.BUNDLE).rglob("*")) if p.is_file()}
 
 
-def test_index_site_writes_a_bundle_for_both_languages(tmp_path):
-    site = write_site(tmp_path / "site")
-    summary = search.index_site(site)
-    entry = (site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8")
-    counts = {lang: v["page_count"] for lang, v in json.loads(entry)["languages"].items()}
-    assert (summary.pages, summary.languages, counts) == (3, ("en", "vi"), {"en": 1, "vi": 2})
+def parts_manifest(out_dir: Path) -> dict:
+    return json.loads((out_dir / "pagefind" / search.MANIFEST).read_text(encoding="utf-8"))
+
+
+def entry_counts(bundle: Path) -> dict[str, int]:
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    return {lang: v["page_count"] for lang, v in entry["languages"].items()}
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> tuple[Path, search.IndexSummary]:
+    """``SITE`` indexed once, without a previous build."""
+    site = write_site(tmp_path_factory.mktemp("indexed"))
+    return site, search.index_site(site)
+
+
+def test_index_site_indexes_each_partition(indexed):
+    site, summary = indexed
+    listed = parts_manifest(site)["languages"]
+    parts = {path.name.rsplit("-", 1)[0]: entry_counts(path)
+             for path in (site / "pagefind" / "parts").iterdir()}
+    assert (summary.pages, summary.languages, summary.partitions, summary.reused) == (
+        6, ("en", "vi"), 3, 0)
+    assert {"en": 1, "vi": 2} == entry_counts(site / "pagefind")
+    assert {"p04": {"en": 1, "vi": 1}, "units-7": {"vi": 1}} == parts
+    assert ([["p04"], ["p04", "units-7"]] ==
+            [[p.split("/")[1].rsplit("-", 1)[0] for p in listed[lang]] for lang in ("en", "vi")])
+
+
+def test_primary_bundle_has_the_scripts_and_parts_only_their_index(indexed):
+    site, _ = indexed
+    part = next((site / "pagefind" / "parts").iterdir())
+    kept = {p.relative_to(part).parts[0].split(".")[0] for p in part.rglob("*") if p.is_file()}
     assert (site / "pagefind" / "pagefind.js").is_file()
+    assert {"fragment", "index", "pagefind-entry", "pagefind"} >= kept
+    assert not any(part.glob("*.js")) and not any(part.glob("wasm.*"))
 
 
-def test_index_site_is_reproducible(tmp_path):
-    first, second = write_site(tmp_path / "a"), write_site(tmp_path / "b")
-    search.index_site(first)
-    search.index_site(second)
-    assert bundle_files(first) == bundle_files(second)
+def test_index_site_is_reproducible(indexed, tmp_path):
+    site, _ = indexed
+    again = write_site(tmp_path / "again")
+    search.index_site(again)
+    assert bundle_files(site) == bundle_files(again)
 
 
 def test_index_site_leaves_the_pages_untouched(tmp_path):
@@ -119,6 +176,39 @@ def test_index_site_leaves_the_pages_untouched(tmp_path):
     before = (site / "index.html").read_bytes()
     search.index_site(site)
     assert before == (site / "index.html").read_bytes()
+
+
+def test_an_unchanged_site_reuses_every_partition_byte_for_byte(indexed, tmp_path):
+    previous, _ = indexed
+    site = write_site(tmp_path / "site")
+    summary = search.index_site(site, previous=previous)
+    linked = (site / "pagefind" / "pagefind.js").stat().st_ino == (
+        previous / "pagefind" / "pagefind.js").stat().st_ino
+    assert (summary.reused, linked) == (3, True)
+    assert bundle_files(previous) == bundle_files(site)
+
+
+def test_a_changed_page_reindexes_only_its_partition(indexed, tmp_path):
+    previous, _ = indexed
+    changed = {"projects/p-04-2012-001/index.html": "Đan lát mây"}
+    site = write_site(tmp_path / "site", changed)
+    fresh = write_site(tmp_path / "fresh", changed)
+    summary = search.index_site(site, previous=previous)
+    search.index_site(fresh)
+    old, new = (sorted(p.name for p in (root / "pagefind" / "parts").iterdir())
+                for root in (previous, site))
+    assert (summary.reused, old[1:], new[1:]) == (2, new[1:], old[1:])
+    assert old[0] != new[0] and old[0].startswith("p04-") and new[0].startswith("p04-")
+    assert bundle_files(fresh) == bundle_files(site)
+
+
+def test_the_cache_keeps_this_builds_partitions_for_the_next(tmp_path):
+    cache = tmp_path / "cache"
+    first = search.index_site(write_site(tmp_path / "a"), cache=cache)
+    second = search.index_site(write_site(tmp_path / "b", {"index.html": "Khác"}), cache=cache)
+    kept = sorted(p.name.rsplit("-", 1)[0] for p in (cache / "search").iterdir())
+    assert (first.reused, second.reused, kept) == (0, 2, ["p04", "site", "units-7"])
+    assert bundle_files(tmp_path / "b") != bundle_files(tmp_path / "a")
 
 
 def test_sort_entry_sorts_the_languages(tmp_path):
@@ -132,6 +222,12 @@ def test_sort_entry_sorts_the_languages(tmp_path):
 def test_a_failing_pagefind_stops_the_build(tmp_path):
     with pytest.raises(search.SearchIndexError):
         search.run_pagefind(tmp_path / "missing", tmp_path / "bundle")
+
+
+def test_a_site_without_pages_to_index_stops_the_build(tmp_path):
+    (tmp_path / "404.html").write_text(PAGE.format(lang="vi", title="404", text=""))
+    with pytest.raises(search.SearchIndexError):
+        search.index_site(tmp_path)
 
 
 # --- filters (pipeline/search_pages.py) ---------------------------------------------------
@@ -184,3 +280,31 @@ def test_search_page_and_facets_for_templates(tiny_package, lang, url, title):
     assert (url, "search.html", "search", title) == (page.url, page.template, page.kind,
                                                      page.title)
     assert isinstance(site.cache["search-facets"], Facets)
+
+
+@pytest.mark.parametrize(("url", "kind", "lang", "expected"), [
+    ("projects/p-04-2019-001/", "project", "en", {"search_filters": [
+        ("content", MHTD_EN), ("district", "Quảng Uyên District"), ("kind", "Project"),
+        ("sector", "Metalwork and blacksmithing")]}),
+    ("establishments/e-04-0001/page/2/", "establishment", "vi", {"search_filters": [
+        ("content", MHTD), ("district", "Huyện Hòa An"), ("kind", "Cơ sở"),
+        ("sector", "Chế biến gỗ, tre, trúc")]}),
+    ("datasets/projects/", "dataset", "vi", {"search_filters": [("kind", "Bộ dữ liệu")]}),
+    ("districts/051/", "district", "vi", {}),
+    ("", "home", "en", {}),
+])
+def test_provider_gives_data_pages_their_filters(tiny_package, url, kind, lang, expected):
+    package, _ = load_package(tiny_package)
+    page = Page(url, "page.html", {}, kind, "title")
+    assert expected == search_filters(SiteData(package), page, lang)
+
+
+def test_search_meta_writes_the_filters_from_the_page_context():
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "theme" / "templates"),
+                      autoescape=True)
+    html = env.get_template("components/search_meta.html").render(
+        search_filters=[("district", "Huyện Hòa An"), ("kind", "Cơ sở")], lang="vi")
+    spans = [(s.split('"')[1], s.split('"')[3]) for s in html.split("<span ")[1:]]
+    assert [("district[data-value]", "Huyện Hòa An"), ("kind[data-value]", "Cơ sở")] == spans

@@ -64,6 +64,35 @@ def test_sitemap_lists_each_language_with_alternates(tmp_path):
     assert expected == sitemap_entries(seo.sitemap_xml(pages, "https://x.org", ("vi", "en")))
 
 
+def test_only_the_head_decides_noindex(tmp_path):
+    body = '<html><head></head><body><p>&lt;meta name="robots" content="noindex"&gt;</p>' \
+        '<meta name="robots" content="noindex"></body></html>'
+    root = write_pages(tmp_path, {"a/index.html": body})
+    assert {"a/": {"vi": "a/"}} == seo.site_pages(root, ("vi", "en"))
+
+
+@pytest.mark.parametrize(("limit", "expected_files"), [
+    (10, []),
+    (3, ["sitemap-1.xml", "sitemap-2.xml"]),
+    (2, ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]),
+])
+def test_a_large_sitemap_is_split_behind_an_index(tmp_path, monkeypatch, limit, expected_files):
+    monkeypatch.setattr(seo, "MAX_URLS", limit)
+    page = "<html><head></head></html>"
+    root = write_pages(tmp_path, {"index.html": page, "en/index.html": page,
+                                  "a/index.html": page, "b/index.html": page,
+                                  "en/b/index.html": page})
+    listed = seo.write_discovery_files(root, "https://x.org", ("vi", "en"))
+    top = ET.fromstring((root / "sitemap.xml").read_bytes())
+    files = [loc.removeprefix("https://x.org/") for loc in
+             (e.text for e in top.iter(f"{{{seo.SITEMAP_NS}}}loc")) if loc.endswith(".xml")]
+    urls = [loc for name in (files or ["sitemap.xml"])
+            for loc in sitemap_entries((root / name).read_bytes())]
+    assert (listed, files, sorted(urls)) == (5, expected_files, sorted(
+        f"https://x.org/{p}" for p in ("", "en/", "a/", "b/", "en/b/")))
+    assert all(len(sitemap_entries((root / name).read_bytes())) <= limit for name in files)
+
+
 def test_robots_points_to_the_sitemap():
     assert "Sitemap: https://x.org/sitemap.xml\n" in seo.robots_txt("https://x.org")
 

@@ -2,12 +2,18 @@
 // (output/pagefind/, built by pipeline/search.py). Without this script the page still
 // explains itself and links to the browse lists.
 //
+// The index is partitioned (one Pagefind bundle per province, for unit pages and for the
+// rest of the site, so that a national site indexes in little memory and a republish reuses
+// unchanged partitions): pagefind/ is the primary bundle and pagefind/kc-parts.json lists,
+// per language, the other bundles merged into it with Pagefind's mergeIndex.
+//
 // Vietnamese without diacritics: Pagefind folds vowel marks itself ("hat de" finds "hạt dẻ")
 // but not đ. The index gives every đ word an ASCII twin right after it ("Đại Dai",
 // pipeline/search.py); the query's đ is folded here, so "dua", "đũa" and "Dai Hoang" all find
 // their pages, and dropTwins() removes the twins from the titles and excerpts shown.
 
 const PAGE_SIZE = 10;
+const EXCERPT_LENGTH = 24;
 
 /** The query as the index spells it: NFC, with đ/Đ folded to d/D. */
 export function foldQuery(query) {
@@ -88,8 +94,10 @@ class SearchPage {
     this.form.hidden = false;
     this.status.textContent = this.text.loading;
     try {
-      this.pagefind = await import(`${this.form.dataset.bundle}pagefind.js`);
-      await this.pagefind.options({ excerptLength: 24 });
+      const bundle = this.form.dataset.bundle;
+      this.pagefind = await import(`${bundle}pagefind.js`);
+      await this.pagefind.options({ excerptLength: EXCERPT_LENGTH });
+      await this.mergeParts(bundle);
       await this.fillFilters();
     } catch (error) {
       this.form.hidden = true;
@@ -104,6 +112,18 @@ class SearchPage {
     this.selects.forEach((select) => select.addEventListener("change", () => this.run(0)));
     this.more.querySelector("button").addEventListener("click", () => this.showMore());
     if (this.input.value || this.chosenFilters().length) this.run(0);
+  }
+
+  /** Merge the partitions of this page's language. Their folders are named after their
+   *  content, so their entry files may be cached (metaCacheTag). */
+  async mergeParts(bundle) {
+    const response = await fetch(`${bundle}kc-parts.json`);
+    if (!response.ok) return; // an index of one bundle
+    const listed = (await response.json()).languages || {};
+    const parts = listed[document.documentElement.lang] || [];
+    await Promise.all(parts.map((part) => this.pagefind.mergeIndex(`${bundle}${part}`, {
+      excerptLength: EXCERPT_LENGTH, metaCacheTag: part,
+    })));
   }
 
   async fillFilters() {
