@@ -165,9 +165,16 @@ def without_page_inputs(build_wide: Mapping[str, Any]) -> dict[str, Any]:
 
 def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
                      context: Mapping[str, Any]) -> str | None:
-    """Everything one page's bytes depend on, hashed; None when it cannot be encoded."""
+    """Everything one page's bytes depend on, hashed; None when it cannot be encoded.
+
+    ``context`` is the page's own context merged with the providers' extras; values of the
+    page's own context that an extra shadows are still reachable as ``page.context`` in the
+    template, so they are part of the fingerprint too.
+    """
+    own = getattr(page, "context", None) or {}
+    shadowed = {k: v for k, v in own.items() if k not in context or context[k] is not v}
     encoded = encode((rel_path, lang, page.template, page.url, page.kind, page.title,
-                      page.body, getattr(page, "shared", False), context))
+                      page.body, getattr(page, "shared", False), context, shadowed))
     return None if encoded is None else digest(build_key, encoded)
 
 

@@ -8,6 +8,7 @@ tests pin the fingerprint's encoding and the manifest's trust rules without Peli
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -71,7 +72,7 @@ def publish(monkeypatch) -> Callable[..., incremental.Reuse]:
         return made[-1]
 
     def unchanged(self, rel_path, page, lang, context) -> bool:
-        self.inputs[rel_path] = (page, lang, dict(context))
+        self.inputs[rel_path] = (page, lang, copy.deepcopy(dict(context)))
         return asked(self, rel_path, page, lang, context)
 
     opened, asked = incremental.open_reuse, incremental.Reuse.unchanged
