@@ -46,6 +46,11 @@ SETTINGS: dict[str, Setting] = {
          ["about/", N_("About")], ["search/", N_("Search")]],
         "Main navigation as [address, English label]; an entry whose page is not built is "
         "left out, so the menu never links to a missing page."),
+    "KC_FOOTER_LINKS": Setting(
+        [["about/", N_("About the programme")], ["data-notes/", N_("About the data")],
+         ["data-quality/", N_("Data quality")], ["contact/", N_("Contact")]],
+        "Footer links as [address, English label]; like KC_NAV, an entry whose page is not "
+        "built is left out."),
     "KC_SITE_NAME": Setting(
         "Khuyến công Cao Bằng", "Site name shown in the header and page titles."),
     "KC_REPORT": Setting(
