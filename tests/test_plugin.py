@@ -198,3 +198,49 @@ def test_a_full_build_gives_the_hook_build_wide_values_and_page_contexts(tmp_pat
     assert "index.html" in asked and "en/projects/index.html" in asked
     written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert set(asked) <= written
+
+
+@pytest.mark.parametrize(("items", "built", "lang", "expected"), [
+    ([["", "Home"], ["projects/", "Projects"]], {"", "projects/"}, "vi",
+     [("", "/", "Trang chủ"), ("projects/", "/projects/", "Đề án")]),
+    ([["", "Home"], ["projects/", "Projects"]], {"projects/"}, "en",
+     [("projects/", "/en/projects/", "Projects")]),
+    ([["search/", "Search"]], set(), "en", []),
+])
+def test_menu_lists_built_entries_with_links_and_labels(generator, items, built, lang, expected):
+    template = ("{% for url, href, label in menu(items) %}"
+                "{{ url }}|{{ href }}|{{ label }};{% endfor %}")
+    html = generator.env.from_string(template).render(items=items, built_urls=built, lang=lang)
+    assert "".join(f"{u}|{h}|{label};" for u, h, label in expected) == html
+
+
+def streaming_generator(tmp_path, pages_by_lang) -> plugin.DataPagesGenerator:
+    """A generator whose only builder yields ``pages_by_lang[lang]``, writing to tmp_path."""
+    gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
+    gen.output_path = str(tmp_path)
+    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""})
+    gen.chosen = [lambda site, lang: iter(pages_by_lang[lang])]
+    gen.languages = ["vi", "en"]
+    gen.context = {"pages": [], "articles": []}
+    return gen
+
+
+def test_survey_counts_pages_and_collects_the_first_language_addresses(tmp_path):
+    pages_by_lang = {lang: [Page("a.txt", None, {}, "t", "a", body=b"1"),
+                            Page("b/c.txt", None, {}, "t", "c", body=b"2")]
+                     for lang in ("vi", "en")}
+    gen = streaming_generator(tmp_path, pages_by_lang)
+    assert (4, {"a.txt", "b/c.txt"}) == gen.survey()
+
+
+def test_a_page_only_another_language_has_is_written_and_reported(tmp_path, caplog):
+    pages_by_lang = {"vi": [Page("a.txt", None, {}, "t", "a", body=b"1")],
+                     "en": [Page("a.txt", None, {}, "t", "a", body=b"1"),
+                            Page("x.txt", None, {}, "t", "x", body=b"2")]}
+    gen = streaming_generator(tmp_path, pages_by_lang)
+    gen.count, urls = gen.survey()
+    gen.context["built_urls"] = gen.built_urls(urls)
+    gen.generate_output(None)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt"))
+    assert ["a.txt", "en/a.txt", "en/x.txt"] == written
+    assert ["x.txt"] == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
