@@ -106,10 +106,12 @@ def test_an_invalid_published_package_keeps_the_previous_output(make_package, pr
     """A CSV changed after its hash was written: Frictionless catches it before the swap."""
     real_export = build.export
 
-    def tampered(package, out_dir, *rest):
-        downloads = real_export(package, out_dir, *rest)
+    def tampered(package, out_dir, *rest, **options):
+        downloads = real_export(package, out_dir, *rest, **options)
         csv = out_dir / "data" / "projects.csv"
-        csv.write_bytes(csv.read_bytes().replace(b"completed", b"complete!", 1))
+        changed = csv.read_bytes().replace(b"completed", b"complete!", 1)
+        csv.unlink()  # a new file: never write through a hard link to the published output
+        csv.write_bytes(changed)
         return downloads
 
     monkeypatch.setattr(build, "export", tampered)
