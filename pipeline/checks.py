@@ -2,17 +2,38 @@
 and the published data package validates (with its hashes).
 
 Shared by the integration tests and the build's post-build checks, which must all pass before
-a new site replaces the old one. Links are read by the standard library's parser, fed only the
-tags that can link (found by a regular expression), so checking thousands of pages stays fast.
+a new site replaces the old one. ``check_links`` is what the build calls: one pass over the
+pages that keeps only what failed, so memory does not grow with the number of links.
+
+How it stays linear in the bytes of output (bench/README.md, "Post-build checks"): a regular
+expression over each page's raw bytes finds the start tags that can link; each distinct tag
+is read once (menus repeat on every page) with the standard library parser's own attribute
+expressions, so the results equal ``HTMLParser``'s; each target address is resolved once.
+With ``cache`` (the build's cache folder), a page already read in an earlier build (same
+device, inode, size and modification time: hard-linked from the published site) is not read
+again, but its remembered targets are still checked against this build's files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
-from dataclasses import dataclass
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
-from html.parser import HTMLParser
+from html import unescape
+from html.parser import (
+    HTMLParser,
+    attrfind_tolerant,
+    locatestarttagend_tolerant,
+    tagfind_tolerant,
+)
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 #: (tag, attribute) pairs that point somewhere; ``loads`` marks what the browser fetches.
@@ -27,10 +48,29 @@ LOADS = {("link", "href"), ("img", "src"), ("script", "src"), ("source", "src"),
 FETCHED_RELS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest",
                 "apple-touch-icon", "preconnect", "dns-prefetch"}
 
-#: A start tag of a linking element, attribute values quoted or not (``>`` inside quotes kept).
-LINKING_TAG = re.compile(
-    r"<(?:a|link|img|script|source|iframe|form|video|audio)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
-    re.IGNORECASE)
+#: The elements that can link (``LINKING``), and a start tag of one in a page's raw bytes:
+#: attribute values quoted or not (``>`` inside quotes kept); a non-ASCII byte after the name
+#: counts as a letter, as ``\\b`` does. Written out case by case with a first-letter look-ahead
+#: and the quoted-string loop unrolled: twice as fast as ``re.IGNORECASE`` (same matches).
+LINKING_ELEMENTS = ("a", "link", "img", "script", "source", "iframe", "form", "video", "audio")
+
+
+def either_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+LINKING_TAG = re.compile((
+    "<(?=[" + "".join(sorted({e[0] + e[0].upper() for e in LINKING_ELEMENTS})) + "])"
+    "(?:" + "|".join(either_case(e) for e in LINKING_ELEMENTS) + ")"
+    r"(?![0-9A-Za-z_\x80-\xff])[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>").encode())
+
+#: The usual shape of a generated tag: double-quoted values without references or brackets,
+#: or bare attributes. Read by two regular expressions; ``HTMLParser`` reads it the same way.
+SIMPLE_TAG = re.compile(rb'<([a-zA-Z]+)((?: [a-z][a-z-]*(?:="[^"&<>]*")?)*) ?/?>')
+SIMPLE_ATTRIBUTE = re.compile(rb' ([a-z][a-z-]*)(?:="([^"]*)")?')
+
+#: One address in a tag: (tag, attribute, target, rel).
+Link = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -44,57 +84,219 @@ class Reference:
     rel: str = ""
 
 
+@dataclass
+class LinkReport:
+    """What ``check_links`` found: how many addresses, the broken ones, the outside loads."""
+
+    count: int = 0
+    broken: list[Reference] = field(default_factory=list)
+    external: list[Reference] = field(default_factory=list)
+
+
+# -- reading the addresses of a page ------------------------------------------------------------
+
+def links_of(tag: str, attrs: list[tuple[str, str | None]]) -> list[Link]:
+    """Every linking attribute of one start tag (``srcset`` split into its addresses)."""
+    rel = dict(attrs).get("rel") or ""
+    found = []
+    for name, value in attrs:
+        if (tag, name) in LINKING and value:
+            targets = ([part.split()[0] for part in value.split(",") if part.strip()]
+                       if name == "srcset" else [value])
+            found.extend((tag, name, target, rel) for target in targets)
+    return found
+
+
 class ReferenceParser(HTMLParser):
-    """Collects every linking attribute of a page (``srcset`` split into its addresses)."""
+    """The standard library's reading of a tag, for tags ``parsed_links`` leaves to it."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str, str | None]] = []
+        self.found: list[Link] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for name, value in attrs:
-            if (tag, name) in LINKING and value:
-                targets = ([part.split()[0] for part in value.split(",") if part.strip()]
-                           if name == "srcset" else [value])
-                self.found.extend((tag, name, t, values.get("rel")) for t in targets)
+        self.found.extend(links_of(tag, attrs))
 
 
-def linking_tags(html: str) -> str:
-    """Only the start tags that can link, each ``<script>`` closed so the parser goes on.
+def parsed_links(tag: str) -> list[Link] | None:
+    """The links of one start tag, read exactly as ``HTMLParser.parse_starttag`` reads it.
 
-    Five times faster than parsing whole pages; a tag inside a comment is read as a real one,
-    which can only make the check stricter.
+    None when the parser would place the tag's end elsewhere (malformed markup): then the
+    parser itself is asked.
     """
-    return "".join(tag + "</script>" if tag[:7].lower() == "<script" else tag
-                   for tag in LINKING_TAG.findall(html))
+    whole = locatestarttagend_tolerant.match(tag)
+    if whole is None or tag[whole.end():] not in (">", "/>"):
+        return None
+    name = tagfind_tolerant.match(tag, 1)
+    attrs, k = [], name.end()
+    while k < len(tag) and (match := attrfind_tolerant.match(tag, k)):
+        attribute, rest, value = match.group(1, 2, 3)
+        if not rest:
+            value = None
+        elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
+            value = value[1:-1]
+        attrs.append((attribute.lower(), unescape(value) if value else value))
+        k = match.end()
+    if tag[k:].strip() not in (">", "/>"):
+        return []
+    return links_of(name.group(1).lower(), attrs)
 
+
+def parser_links(tag: str) -> list[Link]:
+    parser = ReferenceParser()
+    parser.feed(tag + "</script>" if tag[:7].lower() == "<script" else tag)
+    parser.close()
+    return parser.found
+
+
+@lru_cache(maxsize=1 << 16)
+def tag_links(tag: bytes) -> tuple[Link, ...]:
+    """The links of one start tag's bytes (cached: navigation repeats on every page).
+
+    Line ends are read as a text-mode file reads them, as the check always has.
+    """
+    if b"\r" in tag:
+        tag = tag.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    simple = SIMPLE_TAG.fullmatch(tag)
+    if simple:
+        return tuple(links_of(simple[1].decode().lower(), [
+            (name.decode(), None if value is None else value.decode("utf-8", errors="replace"))
+            for name, value in (m.groups() for m in SIMPLE_ATTRIBUTE.finditer(simple[2]))]))
+    text = tag.decode("utf-8", errors="replace")
+    found = parsed_links(text)
+    return tuple(parser_links(text) if found is None else found)
+
+
+def page_links(data: bytes) -> list[Link]:
+    """Every address in one page's bytes, in order."""
+    return [link for tag in LINKING_TAG.findall(data) for link in tag_links(tag)]
+
+
+# -- the files of a site -------------------------------------------------------------------------
+
+def walk(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry]]:
+    """(relative path, entry) of every file under ``root`` (links to folders not followed)."""
+    with os.scandir(root) as entries:
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(entry.path, name + "/")
+            elif entry.is_file():
+                yield name, entry
+
+
+def site_files(root: Path) -> list[tuple[str, os.DirEntry]]:
+    """Every file under ``root``, sorted as sorted ``Path`` objects are (part by part)."""
+    return sorted(walk(str(root)), key=lambda item: item[0].split("/"))
+
+
+def site_pages(root: Path) -> list[tuple[str, os.DirEntry]]:
+    return [(name, entry) for name, entry in site_files(root) if name.endswith(".html")]
+
+
+class FileMemory:
+    """Per-file results of an earlier check, kept in the build's cache folder.
+
+    A file is known by (device, inode, size, modification time in ns): a file hard-linked
+    from the published site keeps all four, a rewritten file gets a new time (the build
+    never sets file times), a new file a new inode. Not the change time: making the hard
+    link changes it. ``salt`` names everything else a result depends on (code, values,
+    site URL); a different salt forgets everything. Only files seen in this run are kept.
+    """
+
+    def __init__(self, cache: Path | None, name: str, salt: str) -> None:
+        self.path = None if cache is None else Path(cache) / f"checks-{name}.pickle"
+        self.salt, self.current = salt, {}
+        self.previous = self.load()
+
+    def load(self) -> dict[str, Any]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            salt, entries = pickle.loads(self.path.read_bytes())
+        except (OSError, pickle.UnpicklingError, ValueError, EOFError):
+            return {}
+        return entries if salt == self.salt else {}
+
+    def recall(self, name: str, entry: os.DirEntry) -> Any:
+        """The remembered result for this exact file, or None."""
+        known = self.previous.get(name)
+        if known is None or known[0] != identity(entry):
+            return None
+        self.current[name] = known
+        return known[1]
+
+    def remember(self, name: str, entry: os.DirEntry, result: Any) -> None:
+        if self.path is not None:
+            self.current[name] = (identity(entry), result)
+
+    def save(self) -> None:
+        """Write the results (to a new file renamed into place: never through a link)."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps((self.salt, self.current), protocol=5))
+        os.replace(temporary, self.path)
+
+
+def identity(entry: os.DirEntry) -> tuple[int, int, int, int]:
+    stat = entry.stat()
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def code_salt(*parts: str) -> str:
+    """This module's code, the Python version and ``parts``: what remembered results need."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for part in (sys.version, *parts):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+# -- resolving and judging addresses -------------------------------------------------------------
 
 def references(output_dir: Path) -> list[Reference]:
     """Every address in every HTML page of ``output_dir``."""
-    found = []
-    for path in sorted(output_dir.rglob("*.html")):
-        parser = ReferenceParser()
-        parser.feed(linking_tags(path.read_text(encoding="utf-8", errors="replace")))
-        parser.close()
-        page = path.relative_to(output_dir).as_posix()
-        found.extend(Reference(page, tag, attr, target, rel or "")
-                     for tag, attr, target, rel in parser.found)
-    return found
+    return [Reference(page, *link) for page, entry in site_pages(Path(output_dir))
+            for link in page_links(Path(entry.path).read_bytes())]
 
 
 def internal_path(reference: Reference, siteurl: str = "") -> str | None:
     """The output-relative file a reference points to, or None if it leaves the site."""
-    folder = reference.page.rsplit("/", 1)[0] + "/" if "/" in reference.page else ""
-    return resolved_target(folder, reference.target, siteurl)
+    return target_path(folder_of(reference.page), reference.target, siteurl)
 
 
-@lru_cache(maxsize=65536)
+def folder_of(page: str) -> str:
+    return page.rsplit("/", 1)[0] + "/" if "/" in page else ""
+
+
+#: A target that means the same from every folder: site-absolute, a fragment, or with a
+#: scheme (``urlsplit``'s rule: a letter, then letters, digits, ``+-.``, then ``:``).
+FOLDER_FREE = re.compile(r"\s*(?:[/#]|[A-Za-z][A-Za-z0-9+.\-]*:)")
+
+
+def target_path(folder: str, target: str, siteurl: str) -> str | None:
+    """``target`` as seen from ``folder``; a ``FOLDER_FREE`` target is resolved (and cached)
+    once for all folders."""
+    if FOLDER_FREE.match(target):
+        folder = ""
+    return resolved_target(folder, target, siteurl)
+
+
+#: A site-absolute path that ``resolved_target`` would return as it is: no query, fragment,
+#: escape, dot segment, empty segment or character ``urlsplit`` strips.
+PLAIN_SEGMENT = r"[^\x00-\x20\x7f/?#%.\\][^\x00-\x20\x7f/?#%\\]*"
+PLAIN_PATH = re.compile(rf"/(?:{PLAIN_SEGMENT}(?:/{PLAIN_SEGMENT})*/?)?")
+
+
+@lru_cache(maxsize=1 << 18)
 def resolved_target(folder: str, target: str, siteurl: str) -> str | None:
     """``target`` as seen from a page in ``folder`` (cached: menus repeat on every page)."""
     target = target.strip()
     if siteurl and target.startswith(siteurl.rstrip("/") + "/"):
         target = target[len(siteurl.rstrip("/")):]
+    if PLAIN_PATH.fullmatch(target):
+        return target[1:] + "index.html" if target.endswith("/") else target[1:]
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:")):
         return None
@@ -103,19 +305,152 @@ def resolved_target(folder: str, target: str, siteurl: str) -> str | None:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
+def is_external_load(link: Link, path: str | None) -> bool:
+    """A resource the browser would fetch from another host (``path``: where it resolved)."""
+    tag, attribute, target, rel = link
+    if (tag, attribute) not in LOADS or path is not None:
+        return False
+    if tag == "link" and not FETCHED_RELS & set(rel.split()):
+        return False
+    return "//" in target
+
+
+COUNT, PATHS = attrgetter("count"), attrgetter("paths")
+
+#: Tags judged once per check and kept; past this many the judgements start again.
+MAX_TAGS = 1 << 17
+
+
+@dataclass(frozen=True)
+class TagVerdict:
+    """One start tag judged against a build's files: its links, where each resolves
+    (None: outside the site), the internal ones, and whether all of them are fine."""
+
+    links: tuple[Link, ...]
+    targets: tuple[str | None, ...]
+    paths: frozenset[str]
+    count: int
+    clean: bool
+
+
+class LinkJudge:
+    """Judges start tags against one build's files (a tag is bytes, so no page is parsed).
+
+    A tag whose addresses are all ``FOLDER_FREE`` means the same on every page, so it
+    is judged once per check and a page made only of known clean tags is checked by set
+    operations in C: the menus, styles and scripts of every page cost nothing in Python.
+    """
+
+    def __init__(self, siteurl: str, files: set[str]) -> None:
+        self.siteurl, self.files = siteurl, files
+        self.verdicts: dict[bytes, TagVerdict] = {}
+        self.counts: dict[bytes, int] = {}
+        self.paths: dict[bytes, frozenset[str]] = {}
+        self.clean: set[bytes] = set()
+
+    def verdict(self, tag: bytes, folder: str) -> TagVerdict:
+        """The tag's verdict, kept when it does not depend on the page's folder."""
+        known = self.verdicts.get(tag)
+        if known is None:
+            links = tag_links(tag)
+            known = self.judge(links, folder)
+            if all(FOLDER_FREE.match(link[2]) for link in links):
+                self.verdicts[tag], self.counts[tag] = known, known.count
+                self.paths[tag] = known.paths
+                if known.clean:
+                    self.clean.add(tag)
+        return known
+
+    def judge(self, links: tuple[Link, ...], folder: str) -> TagVerdict:
+        targets = tuple(target_path(folder, link[2], self.siteurl) for link in links)
+        clean = all(not is_external_load(link, path) if path is None else path in self.files
+                    for link, path in zip(links, targets, strict=True))
+        paths = frozenset(map(sys.intern, filter(None, targets)))
+        return TagVerdict(links, targets, paths, len(links), clean)
+
+    def all_clean(self, tags: list[bytes], folder: str) -> bool:
+        """Whether every tag of a page is kept and clean (judging the new ones first)."""
+        if len(self.verdicts) > MAX_TAGS:
+            for kept in (self.verdicts, self.counts, self.paths, self.clean):
+                kept.clear()
+        for tag in set(tags).difference(self.verdicts):
+            if not self.verdict(tag, folder).clean or tag not in self.verdicts:
+                return False
+        return self.clean.issuperset(tags)
+
+
+@dataclass
+class PageLinks:
+    """What a page's links need to be checked again: remembered between builds."""
+
+    count: int
+    paths: tuple[str, ...]
+    external: tuple[Link, ...]
+
+
+def read_page(page: str, data: bytes, judge: LinkJudge, report: LinkReport) -> PageLinks:
+    """Check one page's addresses into ``report``; what to remember of them."""
+    folder, tags = folder_of(page), LINKING_TAG.findall(data)
+    if judge.all_clean(tags, folder):
+        return PageLinks(sum(map(judge.counts.__getitem__, tags)),
+                         tuple(frozenset().union(*map(judge.paths.__getitem__, tags))), ())
+    verdicts = [judge.verdict(tag, folder) for tag in tags]
+    external = failures(page, verdicts, judge.files, report)
+    return PageLinks(sum(map(COUNT, verdicts)), tuple(frozenset().union(*map(PATHS, verdicts))),
+                     tuple(external))
+
+
+def failures(page: str, verdicts: list[TagVerdict], files: set[str],
+             report: LinkReport) -> list[Link]:
+    """A page's broken links into ``report``, in page order; its loads from other hosts."""
+    external = []
+    for verdict in verdicts:
+        for link, path in zip(verdict.links, verdict.targets, strict=True):
+            if path is None and is_external_load(link, path):
+                external.append(link)
+            elif path is not None and path not in files:
+                report.broken.append(Reference(page, *link))
+    report.external.extend(Reference(page, *link) for link in external)
+    return external
+
+
+def check_links(output_dir: Path, siteurl: str = "", *,
+                cache: Path | None = None) -> LinkReport:
+    """Broken internal links and loads from other hosts, every HTML page of ``output_dir``.
+
+    With ``cache``, an unchanged page whose remembered targets all exist is not read again;
+    one with a target now missing is read again, so the report names each broken address.
+    """
+    output_dir, report = Path(output_dir), LinkReport()
+    listing = site_files(output_dir)
+    judge = LinkJudge(siteurl, {name for name, _ in listing})
+    memory = FileMemory(cache, "links", code_salt(siteurl))
+    for page, entry in listing:
+        if not page.endswith(".html"):
+            continue
+        known = memory.recall(page, entry)
+        if known is None or not judge.files.issuperset(known.paths):
+            known = read_page(page, Path(entry.path).read_bytes(), judge, report)
+            memory.remember(page, entry, known)
+        else:
+            report.external.extend(Reference(page, *link) for link in known.external)
+        report.count += known.count
+    memory.save()
+    return report
+
+
 def broken_links(output_dir: Path, siteurl: str = "",
                  found: list[Reference] | None = None) -> list[Reference]:
     """References to a file of the site that does not exist (``siteurl`` counts as internal).
 
-    ``found`` reuses references already read (the build reads them once for both checks).
+    ``found`` reuses references already read; without it the pages are read by
+    ``check_links`` (the build's way: it keeps only what failed).
     """
-    files = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if p.is_file()}
-    broken = []
-    for reference in references(output_dir) if found is None else found:
-        path = internal_path(reference, siteurl)
-        if path is not None and path not in files:
-            broken.append(reference)
-    return broken
+    if found is None:
+        return check_links(output_dir, siteurl).broken
+    files = {name for name, _ in site_files(Path(output_dir))}
+    return [reference for reference in found
+            if (path := internal_path(reference, siteurl)) is not None and path not in files]
 
 
 def external_loads(output_dir: Path, siteurl: str = "",
@@ -124,15 +459,11 @@ def external_loads(output_dir: Path, siteurl: str = "",
 
     Outbound links the reader clicks (``<a href>``, ``<link rel=alternate|license>``) are fine.
     """
-    outside = []
-    for reference in references(output_dir) if found is None else found:
-        if (reference.tag, reference.attribute) not in LOADS:
-            continue
-        if reference.tag == "link" and not FETCHED_RELS & set(reference.rel.split()):
-            continue
-        if internal_path(reference, siteurl) is None and "//" in reference.target:
-            outside.append(reference)
-    return outside
+    if found is None:
+        return check_links(output_dir, siteurl).external
+    return [reference for reference in found if is_external_load(
+        (reference.tag, reference.attribute, reference.target, reference.rel),
+        internal_path(reference, siteurl))]
 
 
 def package_errors(descriptor: Path) -> list[str]:

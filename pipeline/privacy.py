@@ -4,31 +4,64 @@ Export and the page builders leave private fields out by construction; this chec
 trust that. It reads back every file the build wrote (HTML, CSV, JSON, feeds, the XLSX and
 ZIP archives member by member, gzip-compressed search-index files) and looks for the values
 of the source package's private fields, after undoing the encodings a value could hide behind
-(HTML entities, JSON ``\\uXXXX`` escapes, URL percent-encoding, letter case, NFD).
+(HTML entities, JSON ``\\uXXXX`` escapes, URL percent-encoding, letter case, NFD), and for
+phone numbers written with separators or the country code (``0912 345 678``, ``+84 912...``).
+
+How it stays linear in the bytes of output (bench/README.md, "Post-build checks"): one
+Aho-Corasick automaton (``ahocorasick_rs``, Rust) holds every value once, and runs over the
+raw bytes of a file after a byte table has merged each letter of the values with the other
+cases of that letter (``Matcher``). Only a file that holds something the table cannot see
+through (an escape, an entity that stands for a letter, a combining mark, a character that
+case folding or NFC turns into other letters) is decoded and folded in full first. A
+candidate found in the raw bytes is confirmed by folding exactly its own bytes.
 
 A hit is a ``Problem`` (``private-value-published``); the build fails on any. The message
-masks the value, because build logs are often public too.
+masks the value, because build logs are often public too. With ``cache``, a file already
+scanned for the same values (same device, inode, size and modification time: hard-linked
+from the previous build) is not read again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import html
 import io
 import re
+import sys
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from ahocorasick_rs import BytesAhoCorasick, Implementation
+
+from pipeline.checks import FileMemory, site_files
 from pipeline.load import Package
 from pipeline.report import Problem
 
 MIN_LENGTH = 4
 ARCHIVES = (".xlsx", ".zip", ".docx", ".ods")
 JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+#: What ``decoded`` undoes, found in raw bytes: a JSON escape, a percent-escape, a character
+#: reference (``html.unescape``'s own pattern, so exactly what it would replace).
+ESCAPES = re.compile(rb"\\u[0-9a-fA-F]{4}|%[0-9a-fA-F]{2}")
+ENTITY = re.compile(rb"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+#: A phone number (10 or 11 digits) with separators or the country code; its digits are
+#: looked up. ``SEPARATORS`` (bytes) are what the automaton's search deletes: every byte of
+#: what may stand between the digits of a phone (``+84``, brackets, NBSP).
+PHONE = re.compile(r"(?:\(\+84\)|\+84|0)(?<![0-9+]0)[ .\-\u00a0]?[0-9]"
+                   r"(?:[ .\-\u00a0]?[0-9]){8,9}(?![0-9])")
+SEPARATORS = " .-()+\u00a0".encode()
+NOT_DIGIT = re.compile(r"[^0-9]")
+
+#: The last code point ``unsafe_characters`` looks at (the planes with assigned letters).
+LAST_CHARACTER = 0x2FFFF
 
 
 def fold(text: str) -> str:
@@ -92,8 +125,8 @@ def decoded(text: str) -> str:
     return fold(text + "\n" + unquote(text))
 
 
-def documents(name: str, data: bytes) -> Iterator[tuple[str, str]]:
-    """(name, text) of a file and, for archives and gzip files, of every member inside."""
+def documents(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of a file and, for archives and gzip files, of every member inside."""
     if name.lower().endswith(ARCHIVES) and zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.infolist():
@@ -102,26 +135,191 @@ def documents(name: str, data: bytes) -> Iterator[tuple[str, str]]:
     if data[:2] == b"\x1f\x8b":
         with contextlib.suppress(OSError, EOFError):
             data = gzip.decompress(data)
-    yield name, data.decode("utf-8", errors="ignore")
+    yield name, data
 
 
-def scan_text(text: str, pattern: re.Pattern) -> set[str]:
-    return set(pattern.findall(decoded(text)))
+# -- which characters the byte table can see through -------------------------------------------
+
+def is_unsafe(char: str) -> bool:
+    """Whether NFC or case folding could make ``char`` part of other letters.
+
+    Combining marks and the second halves of canonical pairs compose with what precedes
+    them; singletons (the Kelvin sign) normalise to another letter; ``ß`` folds to two.
+    """
+    folded = char.casefold()
+    return bool(unicodedata.combining(char)) or unicodedata.normalize("NFC", char) != char \
+        or len(folded) != 1 or (folded.isascii() and not char.isascii())
 
 
-def check_output(package: Package, out_dir: Path) -> list[Problem]:
-    """One problem per (file, private value) found anywhere under ``out_dir``."""
+@lru_cache(maxsize=1)
+def unsafe_characters() -> frozenset[str]:
+    """Every non-ASCII character a file must be decoded in full for (computed once)."""
+    unsafe = {chr(c) for c in range(0x80, LAST_CHARACTER + 1) if is_unsafe(chr(c))}
+    for code in range(0x80, LAST_CHARACTER + 1):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<") and int(parts[1], 16) >= 0x80:
+            unsafe.add(chr(int(parts[1], 16)))
+    hangul_vowels_and_finals = [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]
+    return frozenset(unsafe | {chr(c) for c in hangul_vowels_and_finals})
+
+
+@lru_cache(maxsize=1)
+def case_partners() -> dict[str, frozenset[str]]:
+    """For each folded character, the characters that fold to it (``ô``: ``ô``, ``Ô``)."""
+    partners: dict[str, set[str]] = {}
+    for code in range(LAST_CHARACTER + 1):
+        char = chr(code)
+        folded = char.casefold()
+        if len(folded) == 1:
+            partners.setdefault(folded, {folded}).add(char)
+    return {folded: frozenset(chars) for folded, chars in partners.items()}
+
+
+def byte_table(values: Iterable[str]) -> bytes:
+    """A ``bytes.translate`` table under which every case of each letter of ``values`` reads
+    the same: the bytes at the same position of same-length encodings are merged."""
+    parent = list(range(256))
+
+    def root(byte: int) -> int:
+        while parent[byte] != byte:
+            byte = parent[byte]
+        return byte
+
+    partners = case_partners()
+    for char in {c for value in values for c in value}:
+        encoded = char.encode()
+        for other in partners.get(char, ()):
+            if len(other.encode()) == len(encoded):
+                for a, b in zip(encoded, other.encode(), strict=True):
+                    parent[max(root(a), root(b))] = min(root(a), root(b))
+    return bytes(root(b) for b in range(256))
+
+
+def deleted_bytes(table: bytes) -> bytes:
+    """``SEPARATORS`` and every byte ``table`` merges with one: the text and the values must
+    lose the same bytes for the search to find every value (NBSP's ``a0`` is also part of
+    ``Ạ``, merged with ``ạ``'s ``a1``)."""
+    classes = {table[b] for b in SEPARATORS}
+    return bytes(b for b in range(256) if table[b] in classes)
+
+
+# -- the matcher --------------------------------------------------------------------------------
+
+class Matcher:
+    """Finds which folded ``values`` occur in a document's bytes, however encoded.
+
+    The automaton searches the bytes translated by ``byte_table`` with the phone separators
+    deleted (from the values too), so it finds a superset: every value as ``decoded``
+    would find it, and every phone however grouped. A document with a candidate, or that
+    holds something the translation cannot see through, is decoded in full and judged
+    exactly (``decoded_hits``): a rare case, since a candidate is nearly always a leak.
+    """
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.values = sorted(set(values))
+        self.phones = {v for v in self.values if v.isdigit()}
+        self.table = byte_table(self.values)
+        self.deleted = deleted_bytes(self.table)
+        unsafe = unsafe_characters() | {c for v in self.values for c in v if is_unsafe(c)}
+        self.markers = BytesAhoCorasick(sorted(c.encode() for c in unsafe),
+                                        implementation=Implementation.DFA)
+        forms = [(self.squeezed(form), value) for value in self.values
+                 for form in ([value, "84" + value[1:]] if value in self.phones else [value])]
+        self.owners = [value for _, value in forms]
+        self.automaton = BytesAhoCorasick([form for form, _ in forms],
+                                          implementation=Implementation.DFA)
+        self.plain_entities: dict[bytes, bool] = {}
+        self.characters = {c for v in self.values for c in v} | set(SEPARATORS.decode())
+        self.always_decode = not all(form for form, _ in forms) or any(
+            c in v for v in self.values for c in "&<>\"'")
+
+    def squeezed(self, text: str) -> bytes:
+        """The form the automaton searches: letters merged across cases, separators gone."""
+        return text.encode("utf-8", errors="surrogatepass").translate(self.table, self.deleted)
+
+    def found(self, data: bytes) -> set[str]:
+        """The values in ``data``: from its raw bytes when nothing there needs decoding."""
+        if self.always_decode or not self.is_plain(data) or \
+                self.markers.find_matches_as_indexes(data) or self.candidates(data):
+            return self.decoded_hits(data)
+        return set()
+
+    def candidates(self, data: bytes) -> set[str]:
+        return {self.owners[pattern] for pattern, _, _ in self.automaton.find_matches_as_indexes(
+            data.translate(self.table, self.deleted), overlapping=True)}
+
+    def is_plain(self, data: bytes) -> bool:
+        """Nothing that ``decoded`` would change for a value: no escape, no entity that
+        stands for a character of a value (``&#39;`` is harmless unless a value has ``'``)."""
+        if (b"\\u" in data or b"%" in data) and ESCAPES.search(data):
+            return False
+        return all(self.plain_entity(entity) for entity in set(ENTITY.findall(data)))
+
+    def plain_entity(self, entity: bytes) -> bool:
+        if entity not in self.plain_entities:
+            text = entity.decode("latin-1")
+            replaced = html.unescape(text)
+            self.plain_entities[entity] = replaced == text or not any(
+                c.isalnum() or c.isspace() or c in self.characters for c in replaced)
+        return self.plain_entities[entity]
+
+    def decoded_hits(self, data: bytes) -> set[str]:
+        """Values in the fully decoded and folded text: exactly, the slow general path."""
+        text = decoded(data.decode("utf-8", errors="ignore"))
+        candidates = self.candidates(text.encode("utf-8", errors="surrogatepass"))
+        if not candidates:
+            return set()
+        found = {value for value in candidates if value in text}
+        return found | self.phone_hits(PHONE.finditer(text))
+
+    def phone_hits(self, matches: Iterable[re.Match]) -> set[str]:
+        """Phone values among numbers written with separators or ``+84``."""
+        found = set()
+        for match in matches:
+            digits = NOT_DIGIT.sub("", match.group())
+            if match.group().lstrip("(").startswith("+84"):
+                digits = "0" + digits[2:]
+            if digits in self.phones:
+                found.add(digits)
+        return found
+
+
+# -- the check ----------------------------------------------------------------------------------
+
+def check_output(package: Package, out_dir: Path, *, cache: Path | None = None) -> list[Problem]:
+    """One problem per (file, private value) found anywhere under ``out_dir``.
+
+    ``cache`` (the build's cache folder) remembers each file's hits, so an unchanged file
+    is not read again while the private values stay the same; new values rescan everything.
+    """
     values = private_values(package)
     if not values:
         return []
-    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    matcher = Matcher(values)
+    memory = FileMemory(cache, "privacy", salt(matcher.values))
     problems = []
-    for path in sorted(p for p in Path(out_dir).rglob("*") if p.is_file()):
-        relative = path.relative_to(out_dir).as_posix()
-        for name, text in documents(relative, path.read_bytes()):
-            for value in sorted(scan_text(text, pattern)):
-                problems.append(leak(name, value, *values[value]))
+    for relative, entry in site_files(Path(out_dir)):
+        hits = memory.recall(relative, entry)
+        if hits is None:
+            hits = file_hits(matcher, relative, Path(entry.path).read_bytes())
+            memory.remember(relative, entry, hits)
+        problems.extend(leak(name, value, *values[value]) for name, value in hits)
+    memory.save()
     return problems
+
+
+def file_hits(matcher: Matcher, relative: str, data: bytes) -> tuple[tuple[str, str], ...]:
+    """(document name, value) of every value in a file and its archive members, in order."""
+    return tuple((name, value) for name, document in documents(relative, data)
+                 for value in sorted(matcher.found(document)))
+
+
+def salt(values: list[str]) -> str:
+    """What a remembered result depends on: the values and this module's code."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(sys.version.encode())
+    digest.update("\n".join(values).encode())
+    return digest.hexdigest()
 
 
 def leak(file: str, value: str, resource: str, field: str) -> Problem:

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks import broken_links, external_loads
+from pipeline import checks
+from pipeline.checks import (
+    broken_links,
+    check_links,
+    external_loads,
+    parser_links,
+    references,
+    tag_links,
+    target_path,
+)
 
 SITEURL = "https://example.org"
 
@@ -61,3 +70,96 @@ def test_external_loads(tmp_path, html, outside):
 def test_a_broken_link_names_its_page(tmp_path):
     [reference] = broken_links(site(tmp_path, '<a href="/nope/">x</a>'))
     assert (reference.page, reference.tag, reference.attribute) == ("a/index.html", "a", "href")
+
+
+@pytest.mark.parametrize(("html", "files", "broken"), [
+    ('<a href="/b/">b</a><a href="/c/">c</a>', ("b/index.html",), ["/c/"]),
+    ('<a href="/b/">b</a><a href="/b/">again</a>', (), ["/b/", "/b/"]),
+    ('<a href="../b/x.csv">csv</a>', (), ["../b/x.csv"]),
+])
+def test_both_ways_of_reading_links_agree(tmp_path, html, files, broken):
+    root = site(tmp_path, html, files)
+    read_once = broken_links(root, SITEURL, references(root))
+    expected = (broken, broken)
+    assert expected == ([r.target for r in read_once],
+                        [r.target for r in check_links(root, SITEURL).broken])
+
+
+@pytest.mark.parametrize("tag", [
+    '<a href="/x/">', "<A HREF='/x/'>", "<a href=/x/ >", '<a href="/x/?a=1&amp;b=2">',
+    '<a\nhref="/x/"\nrel="license">', '<a href="/x/" download>', '<a download href="/x/">',
+    '<img src="/a.webp" srcset="/a.webp 1x, /b.webp 2x" />', '<link rel=stylesheet href="/s.css">',
+    '<a href="/x/" href="/y/">', '<a-b href="/x/">', '<a title="a > b" href="/x/">',
+    '<a href="">', "<a href>", '<script src="/s.js">', '<form action="/search/" method="get">',
+    '<a href = "/x/" >', '<a href="/&eacute;/">', '<a href="/x/"/>', '<img src="/a.png"\r\nalt="">',
+])
+def test_a_tag_is_read_as_the_html_parser_reads_it(tag):
+    assert parser_links(tag.replace("\r\n", "\n")) == list(tag_links(tag.encode()))
+
+
+@pytest.mark.parametrize(("folder", "target", "expected"), [
+    ("", "/", "index.html"),
+    ("a/", "/b/", "b/index.html"),
+    ("a/", "/b/x.csv", "b/x.csv"),
+    ("a/", "/b//c/", "b//c/index.html"),
+    ("a/", "/b/./c", "b/c"),
+    ("a/", "/b/../c", "c"),
+    ("a/", "/b/?q=1#top", "b/index.html"),
+    ("a/", "/x%20y/", "x y/index.html"),
+    ("a/", " /b/ ", "b/index.html"),
+    ("a/", "b/", "a/b/index.html"),
+    ("a/b/", "../c.csv", "a/c.csv"),
+    ("a/", "//cdn.example.com/a.js", None),
+    ("a/", "https://example.org/b/", "b/index.html"),
+    ("a/", "https://other.org/b/", None),
+    ("a/", "mailto:x@example.org", None),
+    ("a/", "#main", None),
+])
+def test_targets_resolve_as_urljoin_resolves_them(folder, target, expected):
+    assert expected == target_path(folder, target, SITEURL)
+
+
+# -- remembered pages: unchanged pages are not read again, but still checked ------------------
+
+@pytest.fixture
+def page_reads(monkeypatch):
+    """Records which pages the link check reads, so a test can see what the cache skipped."""
+    read: list[str] = []
+    original = checks.read_page
+
+    def recording(page, data, judge, report):
+        read.append(page)
+        return original(page, data, judge, report)
+
+    monkeypatch.setattr(checks, "read_page", recording)
+    return read
+
+
+def test_an_unchanged_page_is_checked_against_the_new_files(tmp_path, page_reads):
+    root, cache = site(tmp_path / "out", '<a href="/b/">b</a>', ("b/index.html",)), tmp_path / "c"
+    first = check_links(root, SITEURL, cache=cache)
+    read_first = list(page_reads)
+    page_reads.clear()
+    unchanged = check_links(root, SITEURL, cache=cache)
+    read_unchanged = list(page_reads)
+    (root / "b/index.html").unlink()
+    page_reads.clear()
+    gone = check_links(root, SITEURL, cache=cache)
+    expected = ([], ["a/index.html", "b/index.html", "index.html"], [], [], ["/b/"],
+                ["a/index.html"], 1)
+    assert expected == (first.broken, read_first, unchanged.broken, read_unchanged,
+                        [r.target for r in gone.broken], page_reads, gone.count)
+
+
+def test_a_changed_page_is_read_again(tmp_path, page_reads):
+    root, cache = site(tmp_path / "out", '<a href="/b/">b</a>'), tmp_path / "c"
+    check_links(root, SITEURL, cache=cache)
+    new = root / "a/index.html.new"
+    new.write_text('<a href="/c/">c</a><img src="https://cdn.example.com/i.png">',
+                   encoding="utf-8")
+    new.replace(root / "a/index.html")
+    page_reads.clear()
+    report = check_links(root, SITEURL, cache=cache)
+    expected = (["a/index.html"], ["/c/"], ["https://cdn.example.com/i.png"])
+    assert expected == (page_reads, [r.target for r in report.broken],
+                        [r.target for r in report.external])

@@ -13,9 +13,10 @@ from urllib.parse import quote
 import pytest
 from openpyxl import Workbook
 
+from pipeline import privacy
 from pipeline.export import export_open_data
 from pipeline.load import load_package
-from pipeline.privacy import check_output, private_values, shared_values
+from pipeline.privacy import Matcher, check_output, fold, private_values, shared_values
 
 OWNER, PHONE = "Nông Văn Lạc", "0912345678"
 PLANTED = "Hoàng Thị Bí Mật"
@@ -57,6 +58,9 @@ PLANTS = [
     ("pagefind/fragment/x.pf_fragment", gzip.compress(OWNER.encode(), mtime=0),
      "pagefind/fragment/x.pf_fragment"),
     ("feed.atom", f"<title>{PHONE}</title>".encode(), "feed.atom"),
+    ("spaced.html", b"<p>0912 345 678</p>", "spaced.html"),
+    ("dotted.csv", b"a,0912.345.678\r\n", "dotted.csv"),
+    ("country.json", json.dumps({"tel": "+84 912 345 678"}).encode(), "country.json"),
 ]
 
 
@@ -112,3 +116,99 @@ def test_values_that_cannot_be_checked_are_left_out(make_package, owner, checked
     folded = owner.casefold()
     expected = (checked, warned)
     assert expected == (folded in private_values(loaded), len(shared_values(loaded)))
+
+
+# -- the matcher: every encoding the check promises, and reformatted phone numbers ----------
+
+VALUES = {fold(OWNER), PHONE}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"<p>{OWNER}</p>", {fold(OWNER)}),
+    (f"<p>{OWNER.upper()}</p>", {fold(OWNER)}),
+    ("<p>nÔNG vĂN lẠC</p>", {fold(OWNER)}),
+    (unicodedata.normalize("NFD", OWNER.upper()), {fold(OWNER)}),
+    ("N&#244;ng V&#259;n L&#7841;c", {fold(OWNER)}),
+    ("N&ocirc;ng V&#x103;n L&#7840;C", {fold(OWNER)}),
+    (json.dumps(OWNER), {fold(OWNER)}),
+    (quote(OWNER), {fold(OWNER)}),
+    ("\u212aim", set()),
+    (f"x{PHONE}y", {PHONE}),
+    ("0912 345 678", {PHONE}),
+    ("0912.345.678", {PHONE}),
+    ("0912-345-678", {PHONE}),
+    ("091 234 5678", {PHONE}),
+    ("+84 912 345 678", {PHONE}),
+    ("(+84) 912345678", {PHONE}),
+    ("+84912345678", {PHONE}),
+    ("0912\u00a0345\u00a0678", {PHONE}),
+    ("0912&nbsp;345&nbsp;678", {PHONE}),
+    ("<td>0912 345 679</td>", set()),
+    ("10.912.345.678 ₫", set()),
+    ("0912 345 67", set()),
+    ("Nông Văn Lạch Sơn", {fold(OWNER)}),
+    ("Nông Văn", set()),
+    ("<p>Lò rèn Phúc Sen, 150.000.000&nbsp;₫, e-04-0016</p>", set()),
+])
+def test_the_matcher_finds_values_however_written(text, expected):
+    assert expected == Matcher(VALUES).found(text.encode())
+
+
+@pytest.mark.parametrize(("values", "text", "expected"), [
+    ({"kim"}, "\u212aIM", {"kim"}),
+    ({"strasse"}, "STRAßE", {"strasse"}),
+    ({"o'brien"}, "O&#39;Brien", {"o'brien"}),
+    ({"trần thị ánh"}, "TRẦN THỊ ÁNH", {"trần thị ánh"}),
+    ({"trần thị ánh"}, "Tran Thi Anh", set()),
+])
+def test_the_matcher_sees_through_case_folding_and_normalisation(values, text, expected):
+    assert expected == Matcher(values).found(text.encode())
+
+
+def test_the_matcher_reads_binary_files_without_failing():
+    data = bytes(range(256)) * 64 + PHONE.encode() + b"\xcc\x80\xff"
+    assert {PHONE} == Matcher(VALUES).found(data)
+
+
+# -- remembered results: unchanged files are not read again -----------------------------------
+
+@pytest.fixture
+def scans(monkeypatch):
+    """Records which files the check reads, so a test can see what the cache skipped."""
+    read: list[str] = []
+    original = privacy.file_hits
+
+    def recording(matcher, relative, data):
+        read.append(relative)
+        return original(matcher, relative, data)
+
+    monkeypatch.setattr(privacy, "file_hits", recording)
+    return read
+
+
+def test_unchanged_files_are_not_read_again(package, tmp_path, scans):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    out.mkdir()
+    (out / "a.html").write_text(f"<p>{OWNER}</p>", encoding="utf-8")
+    (out / "b.html").write_text("<p>clean</p>", encoding="utf-8")
+    first = check_output(package, out, cache=cache)
+    (out / "c.html").write_text("<p>0912 345 678</p>", encoding="utf-8")
+    scans.clear()
+    second = check_output(package, out, cache=cache)
+    expected = (["a.html"], ["a.html", "c.html"], ["c.html"])
+    assert expected == ([p.file for p in first], [p.file for p in second], scans)
+
+
+def test_new_private_values_read_every_file_again(make_package, tmp_path, scans):
+    def plant(rows):
+        rows["establishments"][0].update(owner_name=PLANTED)
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    out.mkdir()
+    (out / "a.html").write_text(f"<p>{PLANTED}</p>", encoding="utf-8")
+    before, _ = load_package(make_package())
+    after, _ = load_package(make_package(plant))
+    first = check_output(before, out, cache=cache)
+    scans.clear()
+    second = check_output(after, out, cache=cache)
+    assert ([], ["a.html"], ["a.html"]) == (first, [p.file for p in second], scans)
