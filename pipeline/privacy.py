@@ -48,8 +48,10 @@ ARCHIVES = (".xlsx", ".zip", ".docx", ".ods")
 JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 #: What ``decoded`` undoes, found in raw bytes: a JSON escape, a percent-escape, a character
-#: reference (``html.unescape``'s own pattern, so exactly what it would replace).
-ESCAPES = re.compile(rb"\\u[0-9a-fA-F]{4}|%[0-9a-fA-F]{2}")
+#: reference (``html.unescape``'s own pattern, so exactly what it would replace). Each starts
+#: with a literal, so the engine skips to it at C speed (an alternation would not).
+JSON_ESCAPE_BYTES = re.compile(rb"\\u[0-9a-fA-F]{4}")
+PERCENT_ESCAPE = re.compile(rb"%[0-9a-fA-F]{2}")
 ENTITY = re.compile(rb"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 #: A phone number (10 or 11 digits) with separators or the country code; its digits are
@@ -251,7 +253,7 @@ class Matcher:
     def is_plain(self, data: bytes) -> bool:
         """Nothing that ``decoded`` would change for a value: no escape, no entity that
         stands for a character of a value (``&#39;`` is harmless unless a value has ``'``)."""
-        if (b"\\u" in data or b"%" in data) and ESCAPES.search(data):
+        if JSON_ESCAPE_BYTES.search(data) or PERCENT_ESCAPE.search(data):
             return False
         return all(self.plain_entity(entity) for entity in set(ENTITY.findall(data)))
 
