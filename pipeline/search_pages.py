@@ -7,8 +7,8 @@ the site is written). This module gives it two things through the page registry:
   GET form, an explanation and the browse lists for readers without JavaScript, and the
   labels the enhancement script (``theme/static/js/search.js``) shows;
 * each page's filters (kind of page, district, activity content and sector, in the page's
-  language), computed by ``Facets`` once per build and handed to every establishment,
-  project and dataset page as ``search_filters`` by the context provider
+  language), computed by ``Facets`` once per build and handed to every establishment and
+  dataset page as ``search_filters`` by the context provider
   ``search_filters`` (so the page is a function of its own context, as the incremental build
   needs). ``components/search_meta.html`` writes them as ``data-pagefind-filter``
   attributes. Stories are Pelican articles, rendered outside the page writer and its
@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pipeline.pages import Page, SiteData, provide, register
 
 FILTERS = ("kind", "district", "content", "sector")
+#: Kinds of data pages in the index (pipeline/search.py), which get filters.
+FILTERED_KINDS = ("establishment", "dataset")
 FACETS_KEY = "search-facets"
 
 KINDS = {
@@ -41,11 +43,11 @@ TEXT = {
         "intro": "Tìm cơ sở, đề án, câu chuyện và dữ liệu theo tên, sản phẩm hay địa danh. "
                  "Có thể gõ có dấu hoặc không dấu: “hat de Trung Khanh” cũng tìm ra "
                  "“hạt dẻ Trùng Khánh”.",
-        "scope": "Chỉ mục gồm trang các cơ sở (với danh sách đề án của cơ sở), trang tóm tắt "
-                 "từng đề án (tên, các thông tin chính, căn cứ pháp lý), các huyện và xã, "
-                 "nội dung hoạt động, ngành, năm, câu chuyện, bộ dữ liệu và các trang giới "
-                 "thiệu. Bảng thống kê chi tiết và các trang tiếp theo của danh sách không "
-                 "được đưa vào; hãy mở chúng từ trang tương ứng.",
+        "scope": "Chỉ mục gồm trang các cơ sở, các huyện và xã, nội dung hoạt động, ngành, "
+                 "năm, câu chuyện, bộ dữ liệu và các trang giới thiệu. Đề án được tìm qua "
+                 "trang của cơ sở thụ hưởng, nơi liệt kê tên, năm và nội dung từng đề án. "
+                 "Bảng thống kê chi tiết và các trang tiếp theo của danh sách không được đưa "
+                 "vào; hãy mở chúng từ trang tương ứng.",
         "label": "Từ khóa", "submit": "Tìm", "filters": "Lọc kết quả", "any": "Tất cả",
         "kind": "Loại trang", "district": "Huyện", "content": "Nội dung hoạt động",
         "sector": "Ngành",
@@ -65,11 +67,12 @@ TEXT = {
         "intro": "Find establishments, projects, stories and data by name, product or place. "
                  "Vietnamese words may be typed with or without diacritics: “hat de Trung "
                  "Khanh” finds “hạt dẻ Trùng Khánh”.",
-        "scope": "The index holds the pages of establishments (with their lists of projects), "
-                 "a summary of each project (title, main facts, legal basis), districts and "
-                 "communes, activity contents, sectors, years, stories, datasets and the "
-                 "about pages. Detailed statistics tables and the further pages of long "
-                 "lists are left out: open them from the page they belong to.",
+        "scope": "The index holds the pages of establishments, districts and communes, "
+                 "activity contents, sectors, years, stories, datasets and the about pages. "
+                 "Projects are found through the page of the establishment they supported, "
+                 "which lists each project's title, year and content. Detailed statistics "
+                 "tables and the further pages of long lists are left out: open them from "
+                 "the page they belong to.",
         "label": "Search words", "submit": "Search", "filters": "Narrow the results",
         "any": "Any", "kind": "Kind of page", "district": "District",
         "content": "Activity content", "sector": "Sector",
@@ -114,9 +117,9 @@ def owner_of(page: Page) -> str | None:
 
 @provide("search_filters")
 def search_filters(site: SiteData, page: Page, lang: str) -> dict:
-    """``search_filters``: the (filter, value) pairs of an establishment, project or dataset
-    page; nothing for other pages."""
-    if page.kind not in KINDS.get(lang, {}):
+    """``search_filters``: the (filter, value) pairs of an establishment or dataset page;
+    nothing for other pages (project pages are not indexed)."""
+    if page.kind not in FILTERED_KINDS or lang not in KINDS:
         return {}
     return {"search_filters": facets(site).filters(page.kind, owner_of(page), lang)}
 

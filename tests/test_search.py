@@ -59,9 +59,15 @@ def test_with_twins_adds_the_ascii_twin_after_each_word_with_d(text, expected):
     ("<main><ul><li>Đồng</li><li>Tre</li></ul><style>p {}</style>cuối đường</main>",
      "<main data-pagefind-body><ul><li>Đồng Dong</li> <li>Tre</li> </ul>cuối đường duong"
      "</main>"),
+    ("<main><figure><svg><text>2012</text></svg><figcaption>Đồ thị</figcaption></figure></main>",
+     "<main data-pagefind-body><figure><figcaption>Đồ Do thị</figcaption></figure></main>"),
+    ('<main><h2>Theo năm</h2><table class="kc-table kc-stat__table"><tr><td>2012</td></tr>'
+     '</table><table class="kc-table"><tr><td>Tre</td></tr></table></main>',
+     '<main data-pagefind-body><h2>Theo năm</h2><table class="kc-table"><tr><td>Tre</td> '
+     "</tr></table></main>"),
     ("<html><body><p>Không có main</p></body></html>", None),
 ])
-def test_prepared_indexes_main_without_details_and_twins_only_its_text(page, expected):
+def test_prepared_indexes_main_without_statistics_and_details_and_twins_its_text(page, expected):
     assert expected == search.prepared(page)
 
 
@@ -69,7 +75,8 @@ def test_prepared_indexes_main_without_details_and_twins_only_its_text(page, exp
     ("index.html", True),
     ("en/index.html", True),
     ("establishments/e-04-0001/index.html", True),
-    ("en/projects/p-04-2012-001/index.html", True),
+    ("en/projects/p-04-2012-001/index.html", False),
+    ("projects/index.html", True),
     ("statistics/index.html", True),
     ("datasets/projects/index.html", True),
     ("projects/page/2/index.html", False),
@@ -106,8 +113,9 @@ SITE = {"index.html": ("vi", "Rượu ngô Đại Hoàng", "Đôi đũa tre"),
         "en/index.html": ("en", "Đại Hoàng corn liquor", "Bamboo chopsticks"),
         "projects/index.html": ("vi", "Đề án", "Hạt dẻ Trùng Khánh"),
         "projects/page/2/index.html": ("vi", "Đề án, trang 2", "Miến dong"),
+        "establishments/e-04-0001/index.html": ("vi", "Xưởng tre", "Đan lát"),
+        "en/establishments/e-04-0001/index.html": ("en", "Bamboo workshop", "Weaving"),
         "projects/p-04-2012-001/index.html": ("vi", "Hỗ trợ xưởng tre", "Đan lát"),
-        "en/projects/p-04-2012-001/index.html": ("en", "Bamboo workshop", "Weaving"),
         "districts/047/index.html": ("vi", "Huyện Trùng Khánh", "Hạt dẻ")}
 
 
@@ -190,7 +198,7 @@ def test_an_unchanged_site_reuses_every_partition_byte_for_byte(indexed, tmp_pat
 
 def test_a_changed_page_reindexes_only_its_partition(indexed, tmp_path):
     previous, _ = indexed
-    changed = {"projects/p-04-2012-001/index.html": "Đan lát mây"}
+    changed = {"establishments/e-04-0001/index.html": "Đan lát mây"}
     site = write_site(tmp_path / "site", changed)
     fresh = write_site(tmp_path / "fresh", changed)
     summary = search.index_site(site, previous=previous)
@@ -283,9 +291,7 @@ def test_search_page_and_facets_for_templates(tiny_package, lang, url, title):
 
 
 @pytest.mark.parametrize(("url", "kind", "lang", "expected"), [
-    ("projects/p-04-2019-001/", "project", "en", {"search_filters": [
-        ("content", MHTD_EN), ("district", "Quảng Uyên District"), ("kind", "Project"),
-        ("sector", "Metalwork and blacksmithing")]}),
+    ("projects/p-04-2019-001/", "project", "en", {}),
     ("establishments/e-04-0001/page/2/", "establishment", "vi", {"search_filters": [
         ("content", MHTD), ("district", "Huyện Hòa An"), ("kind", "Cơ sở"),
         ("sector", "Chế biến gỗ, tre, trúc")]}),
