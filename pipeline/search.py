@@ -180,7 +180,7 @@ def partition_of(relative: str) -> str:
 def grouped_pages(out_dir: Path) -> dict[str, list[str]]:
     """Partition name -> the pages worth finding in it, in path order."""
     groups: dict[str, list[str]] = {}
-    for relative in seo.html_files(out_dir, skip=[BUNDLE]):
+    for relative in seo.html_files(out_dir, prune=lambda folder: bool(SKIPPED.search(folder))):
         if not SKIPPED.search(relative.removesuffix("index.html")):
             groups.setdefault(partition_of(relative), []).append(relative)
     return groups

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -50,16 +50,21 @@ def split_language(relative: str, languages: Sequence[str]) -> tuple[str, str]:
     return languages[0], address
 
 
-def html_files(out_dir: Path, skip: Iterable[str] = ()) -> list[str]:
-    """Output-relative paths of the HTML files, sorted, without the top-level folders in
-    ``skip``. ``os.walk`` on strings: pathlib objects per file cost more than the walk."""
-    root, left_out, found = str(out_dir), set(skip), []
-    for folder, subfolders, files in os.walk(root):
-        prefix = folder[len(root) + 1:].replace(os.sep, "/")
-        prefix += "/" if prefix else ""
-        if not prefix:
-            subfolders[:] = [s for s in subfolders if s not in left_out]
-        found += [prefix + name for name in files if name.endswith(".html")]
+def html_files(out_dir: Path, prune: Callable[[str], bool] | None = None) -> list[str]:
+    """Output-relative paths of the HTML files, sorted, not descending into the folders
+    (``"a/b/"``) that ``prune`` rejects. ``os.scandir`` on strings: a national site has
+    300,000 folders, and pathlib objects or a stat per folder cost more than the walk."""
+    root, found, pending = str(out_dir), [], [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(f"{root}/{prefix}") as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folder = f"{prefix}{entry.name}/"
+                    if prune is None or not prune(folder):
+                        pending.append(folder)
+                elif entry.name.endswith(".html"):
+                    found.append(prefix + entry.name)
     return sorted(found)
 
 
