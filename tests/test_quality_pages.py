@@ -38,6 +38,8 @@ def site(tmp_path_factory) -> SiteData:
     (warning("establishments", "phone", "0912345678 "), None),
     (warning("projects", None, None, kind="plan-missing"), ""),
     (warning("projects", "outputs_en", "x" * 200), "x" * 79 + "…"),
+    # photo checks name "images", which is not a resource of the package
+    (warning("images", "photo", "e-04-0001", kind="image-showcase-without-photo"), "e-04-0001"),
 ])
 def test_a_warning_quotes_its_value_unless_the_field_is_private(site, problem, value):
     assert value == quality_pages.warning_row(site, problem, "en")["value"]
