@@ -69,7 +69,7 @@ def shown_value(site: SiteData, problem: Problem) -> str | None:
     """The value a warning quotes, unless it belongs to a private field (then None)."""
     if problem.value is None:
         return ""
-    if (problem.resource in site.package.resource_names()
+    if (problem.resource in site.package.resource_names
             and problem.field in site.package.private_fields(problem.resource)):
         return None
     text = str(problem.value)
