@@ -55,7 +55,7 @@ SKIPPABLE = {"privacy": ("pipeline.build", "check_privacy"),
 # Steps inside a build stage, timed too: (module, function, stage name).
 INNER_STEPS = (("pipeline.search", "index_site", "search/pagefind"),
                ("pipeline.seo", "write_discovery_files", "search/sitemap"),
-               ("pipeline.checks", "broken_links", "checks/links"),
+               ("pipeline.checks", "check_links", "checks/links"),
                ("pipeline.build", "check_privacy", "checks/privacy"),
                ("pipeline.checks", "package_errors", "checks/package"))
 

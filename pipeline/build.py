@@ -141,7 +141,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
             downloads = export(package, work, created, lambda _: progress.advance("export"),
-                               **reused)
+                               settings=site_settings(settings_file), **reused)
             step.detail = f"{len(downloads)} files"
         with stage(progress, "photos") as step:
             images = photo_index(content)
@@ -202,14 +202,15 @@ def accepted(function: Any, **options: Any) -> dict[str, Any]:
 
 def export(package: Package, out_dir: Path, created: str | None = None,
            on_file: Any = None, *, previous: Path | None = None,
-           cache: Path | None = None) -> list[dict]:
+           cache: Path | None = None, settings: dict | None = None) -> list[dict]:
     """The open-data downloads (``pipeline/export.py`` owns ``output/data/``)."""
     from pipeline.export import export_open_data
 
     try:
         return export_open_data(package, out_dir, version=str(package.descriptor.get(
             "version", "0.0.0")), created=created or created_date(package.root),
-            on_file=on_file, **accepted(export_open_data, previous=previous, cache=cache))
+            on_file=on_file, **accepted(export_open_data, previous=previous, cache=cache,
+                                        settings=settings))
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
 def photo_index(content: Path | None) -> Any:
@@ -223,6 +224,15 @@ def photo_index(content: Path | None) -> Any:
         return index_images(content, cache_dir(content))
     except Exception as exc:
         raise BuildFailed(f"photos: {exc!r}") from exc
+
+
+def site_settings(settings_file: Path) -> dict:
+    """The site's settings with our defaults: statistics.json must use the pages' page size."""
+    from pelican.settings import read_settings
+
+    from pipeline.site_settings import with_defaults
+
+    return with_defaults(read_settings(str(settings_file)))
 
 
 def site_url(settings_file: Path) -> str:
@@ -254,17 +264,15 @@ def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = N
 def post_build_checks(package: Package, out_dir: Path, siteurl: str,
                       progress: Progress | None = None, *, cache: Path | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any."""
-    from pipeline.checks import broken_links, external_loads, package_errors, references
+    from pipeline.checks import check_links, package_errors
 
     progress = progress or Progress()
     progress.total("checks", 4)
-    found = references(out_dir, **accepted(references, cache=cache))
-    failures = listed("broken internal links", [f"{r.page} -> {r.target}" for r in broken_links(
-        out_dir, siteurl, found, **accepted(broken_links, cache=cache))])
+    links = check_links(out_dir, siteurl, cache=cache)
+    failures = listed("broken internal links", [f"{r.page} -> {r.target}" for r in links.broken])
     progress.advance("checks")
-    failures += listed("resources loaded from other hosts", [
-        f"{r.page} -> {r.target}" for r in external_loads(
-            out_dir, siteurl, found, **accepted(external_loads, cache=cache))])
+    failures += listed("resources loaded from other hosts",
+                       [f"{r.page} -> {r.target}" for r in links.external])
     progress.advance("checks")
     failures += privacy_failures(package, out_dir, cache)
     progress.advance("checks")
@@ -273,7 +281,7 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
     progress.advance("checks")
     if failures:
         raise BuildFailed("post-build checks failed:\n  " + "\n  ".join(failures))
-    return f"{len(found)} links, private fields, datapackage.json"
+    return f"{links.count} links, private fields, datapackage.json"
 
 
 def listed(what: str, items: list[str]) -> list[str]:

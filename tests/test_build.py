@@ -305,3 +305,24 @@ def test_created_date_falls_back_to_the_last_commit(tiny_package):
     subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit",
                     "-q", "-m", "data"], check=True, env=env)
     assert "2026-03-04" == build.created_date(tiny_package, {})
+
+
+def test_the_export_gets_the_site_settings_for_statistics_json(tmp_path, monkeypatch):
+    """statistics.json links into paginated lists: it must use the site's page size."""
+    import pipeline.export
+
+    seen: dict = {}
+
+    def fake_export(package, out_dir, *, version, created, on_file=None, previous=None,
+                    cache=None, settings=None):
+        seen["settings"] = settings
+        return []
+
+    settings_file = tmp_path / "conf.py"
+    settings_file.write_text(f"THEME = {str(ROOT / 'theme')!r}\nKC_PAGE_SIZE = 7\n",
+                             encoding="utf-8")
+    monkeypatch.setattr(pipeline.export, "export_open_data", fake_export)
+    settings = build.site_settings(settings_file)
+    build.export(argparse.Namespace(descriptor={}, root=tmp_path), tmp_path, "2026-01-01",
+                 settings=settings)
+    assert 7 == seen["settings"]["KC_PAGE_SIZE"]
