@@ -107,7 +107,8 @@ def publish(args: argparse.Namespace, progress: Progress, started: float, quiet:
               f"{args.output} left as it was", file=sys.stderr)
         return 1
     counts = build(package, args.settings, args.output, args.content, progress=progress,
-                   report=report, full=getattr(args, "full", False))
+                   report=report, full=getattr(args, "full", False),
+                   discard_in_background=True)
     if not quiet:
         print(f"published {sum(counts.values())} files into {args.output} "
               f"in {time.perf_counter() - started:.1f} s")
@@ -124,12 +125,14 @@ def validation_summary(package: Package, report: Report) -> str:
 
 def build(package: Package, settings_file: Path, output: Path, content: Path | None = None,
           *, progress: Progress | None = None, report: Report | None = None,
-          full: bool = False) -> dict[str, int]:
+          full: bool = False, discard_in_background: bool = False) -> dict[str, int]:
     """Build into a staging folder beside ``output``, check it, then swap it into place.
 
     The stages are called from here, in order (the bench times them by these names). Unless
     ``full``, the pages and the stages that accept ``previous``/``cache`` (Contract 3) reuse
     what the published output already holds; the result is byte-identical either way.
+    ``discard_in_background`` deletes the previous site in a detached process after the swap
+    (the command line does; tests and library callers get the synchronous deletion).
     """
     progress, output = progress or Progress(), output.resolve()
     swap.clean_stale(output)
@@ -168,7 +171,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         raise
     incremental.promote(cache)
     with stage(progress, "cleanup"):
-        swap.discard(staging)
+        swap.discard_later(staging) if discard_in_background else swap.discard(staging)
     return count_files(output)
 
 

@@ -163,3 +163,13 @@ def test_clean_stale_ignores_a_symlink_to_elsewhere(output, tmp_path):
     (output.parent / ".output-build-link").symlink_to(elsewhere)
     swap.clean_stale(output)
     assert elsewhere.is_dir()
+
+
+def test_a_staging_folder_discarded_later_is_gone_when_its_process_ends(tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    staging = swap.create_staging(output)
+    (staging.site / "a" / "b").mkdir(parents=True)
+    (staging.site / "a" / "b" / "index.html").write_text("old site", encoding="utf-8")
+    assert 0 == swap.discard_later(staging).wait(timeout=60)
+    assert [output] == list(tmp_path.iterdir())
