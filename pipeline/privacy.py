@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from ahocorasick_rs import BytesAhoCorasick, Implementation
+from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
 from pipeline.checks import FileMemory, site_files
 from pipeline.load import Package
@@ -87,20 +87,36 @@ def private_values(package: Package) -> dict[str, tuple[str, str]]:
     in a public cell (a household business named after its owner) cannot leak: both are
     left out, the latter reported by ``shared_values``.
     """
-    public = public_text(package)
-    values = {}
+    candidates = {}
     for name, frame in package.raw.items():
         for field in package.private_fields(name):
             for value in frame.get(field, []):
                 folded = fold(value.strip())
-                if len(folded) >= MIN_LENGTH and folded not in public:
-                    values.setdefault(folded, (name, field))
-    return values
+                if len(folded) >= MIN_LENGTH:
+                    candidates.setdefault(folded, (name, field))
+    public = occurring(candidates, public_text(package))
+    return {value: where for value, where in candidates.items() if value not in public}
+
+
+def occurring(values: Iterable[str], text: str) -> set[str]:
+    """The ``values`` that occur in ``text``, in one pass over it.
+
+    ``value in text`` for each value rescans the whole public text every time: 78 s for
+    the 30,000 private values of the national test package; one automaton takes well
+    under a second. Empty values are never reported.
+    """
+    values = [value for value in values if value]
+    if not values or not text:
+        return set()
+    automaton = AhoCorasick(values, matchkind=MatchKind.Standard)
+    return set(automaton.find_matches_as_strings(text, overlapping=True))
 
 
 def shared_values(package: Package) -> list[Problem]:
     """Warnings for private values that also appear in public cells, so they are not checked."""
-    public = public_text(package)
+    candidates = {fold(value.strip()) for name, frame in package.raw.items()
+                  for field in package.private_fields(name) for value in frame.get(field, [])}
+    public = occurring(candidates, public_text(package))
     problems = []
     for name, frame in package.raw.items():
         for field in package.private_fields(name):

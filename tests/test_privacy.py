@@ -212,3 +212,15 @@ def test_new_private_values_read_every_file_again(make_package, tmp_path, scans)
     scans.clear()
     second = check_output(after, out, cache=cache)
     assert ([], ["a.html"], ["a.html"]) == (first, [p.file for p in second], scans)
+
+
+@pytest.mark.parametrize(("values", "text", "expected"), [
+    (["nông văn", "văn lạc", "xyz"], "a nông văn lạc b", {"nông văn", "văn lạc"}),
+    (["0912345678"], "tel 0912345678\n", {"0912345678"}),
+    (["abc"], "", set()),
+    ([], "abc", set()),
+    (["ab", "abc", "bcd"], "abcd", {"ab", "abc", "bcd"}),
+])
+def test_values_occurring_in_a_text_are_those_a_substring_test_finds(values, text, expected):
+    assert expected == privacy.occurring(values, text)
+    assert {v for v in values if v in text} == privacy.occurring(values, text)
