@@ -171,7 +171,10 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         raise
     incremental.promote(cache)
     with stage(progress, "cleanup"):
-        swap.discard_later(staging) if discard_in_background else swap.discard(staging)
+        if discard_in_background:
+            swap.discard_later(staging, cache.with_name(f"{output.name}.trash"))
+        else:
+            swap.discard(staging)
     return count_files(output)
 
 

@@ -165,26 +165,17 @@ def discard(staging: Staging) -> None:
     shutil.rmtree(staging.root, ignore_errors=True)
 
 
-#: Run by ``discard_later`` in its own process: the marker goes last, so a deletion that is
-#: interrupted leaves a folder ``clean_stale`` still recognises as ours.
-DELETE_MARKER_LAST = """
-import shutil, sys
-from pathlib import Path
-root = Path(sys.argv[1])
-for child in root.iterdir():
-    if child.name != sys.argv[2]:
-        shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
-shutil.rmtree(root, ignore_errors=True)
-"""
-
-
-def discard_later(staging: Staging) -> subprocess.Popen:
-    """Delete the staging folder in a detached process and return at once.
+def discard_later(staging: Staging, trash: Path) -> subprocess.Popen:
+    """Move the staging folder into ``trash`` and delete ``trash`` in a detached process.
 
     After a swap the folder holds the previous site: hundreds of thousands of files at
-    national scale, whose deletion (15 s at scale 1) need not delay the publish. Should the
-    process die, the next build's ``clean_stale`` finishes the job (the marker goes last).
+    national scale, whose deletion (15 s at scale 1) need not delay the publish. The move is
+    one rename, so no half-deleted folder is ever left beside the output; ``trash`` (in the
+    build cache, never published) is emptied again by the next call if a deletion died.
     """
-    return subprocess.Popen([sys.executable, "-c", DELETE_MARKER_LAST, str(staging.root), MARKER],
+    trash.mkdir(parents=True, exist_ok=True)
+    os.rename(staging.root, trash / staging.root.name)
+    return subprocess.Popen([sys.executable, "-c", "import shutil, sys; "
+                             "shutil.rmtree(sys.argv[1], ignore_errors=True)", str(trash)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)

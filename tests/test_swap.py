@@ -165,11 +165,13 @@ def test_clean_stale_ignores_a_symlink_to_elsewhere(output, tmp_path):
     assert elsewhere.is_dir()
 
 
-def test_a_staging_folder_discarded_later_is_gone_when_its_process_ends(tmp_path):
-    output = tmp_path / "output"
+def test_a_staging_folder_discarded_later_leaves_at_once_and_is_deleted(tmp_path):
+    output, trash = tmp_path / "output", tmp_path / ".kc-cache" / "output.trash"
     output.mkdir()
     staging = swap.create_staging(output)
     (staging.site / "a" / "b").mkdir(parents=True)
     (staging.site / "a" / "b" / "index.html").write_text("old site", encoding="utf-8")
-    assert 0 == swap.discard_later(staging).wait(timeout=60)
-    assert [output] == list(tmp_path.iterdir())
+    deleting = swap.discard_later(staging, trash)
+    assert ["output"] == sorted(p.name for p in tmp_path.iterdir() if p.name != ".kc-cache")
+    assert 0 == deleting.wait(timeout=60)
+    assert not trash.exists()
