@@ -70,6 +70,10 @@ SETTINGS: dict[str, Setting] = {
         "the page writer calls its begin(build_wide) once and unchanged(rel_path, page, lang, "
         "context) per page, and skips a page it says is already in the output. None renders "
         "every page. Not set by hand."),
+    "KC_WORKERS": Setting(
+        0, "Processes that render the data pages (pipeline/parallel.py): 0 = one per core. "
+        "A small site renders in one process whatever this says; the output is the same "
+        "either way."),
     "KC_TEST_KILL_AT": Setting(
         None, "Not a Pelican setting but an environment variable, for tests only: the build "
         "SIGKILLs itself at this point (after:<stage> or mid:<stage>, see pipeline/progress.py)."),
