@@ -224,3 +224,27 @@ def test_new_private_values_read_every_file_again(make_package, tmp_path, scans)
 def test_values_occurring_in_a_text_are_those_a_substring_test_finds(values, text, expected):
     assert expected == privacy.occurring(values, text)
     assert {v for v in values if v in text} == privacy.occurring(values, text)
+
+
+def every_case_partner() -> dict[str, frozenset[str]]:
+    """The partners by brute force: every code point folded one by one."""
+    partners: dict[str, set[str]] = {}
+    for code in range(privacy.LAST_CHARACTER + 1):
+        folded = chr(code).casefold()
+        if len(folded) == 1:
+            partners.setdefault(folded, {folded}).add(chr(code))
+    return {k: frozenset(v) for k, v in partners.items() if len(v) > 1}
+
+
+def test_case_partners_skipping_uncased_blocks_equal_folding_every_character():
+    assert every_case_partner() == privacy.case_partners()
+
+
+@pytest.mark.parametrize(("char", "expected"), [
+    ("k", {"k", "K", "\u212a"}),  # the Kelvin sign folds to k
+    ("ô", {"ô", "Ô"}),
+    ("đ", {"đ", "Đ"}),
+    ("σ", {"σ", "Σ", "ς"}),
+])
+def test_case_partners_of_a_letter(char, expected):
+    assert frozenset(expected) == privacy.case_partners()[char]
