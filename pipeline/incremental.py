@@ -87,6 +87,25 @@ def encode(value: Any) -> bytes | None:
     return buffer.getvalue()
 
 
+def encode_fast(value: Any) -> bytes | None:
+    """Like :func:`encode`, three times faster, for page contexts: C pickle without a hook.
+
+    Sets are pickled in iteration order, which follows the process's string hashes: a page
+    whose context held a set would get a new fingerprint in every process and always be
+    rendered again (never wrongly reused: equal bytes still mean equal values). No page
+    context holds one (``tests/test_incremental.py`` checks the sample site); build-wide
+    values, which may, go through :func:`encode`.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return buffer.getvalue()
+
+
 def digest(*parts: bytes | str) -> str:
     """A short, stable hash of the parts (blake2b: fast, and 128 bits is plenty here)."""
     hasher = hashlib.blake2b(digest_size=16)
@@ -144,7 +163,7 @@ def settings_parts(settings: Mapping[str, Any]) -> list[bytes | str]:
 #: differs between the first and later builds of one process); Markdown reaches data pages
 #: only through the stories, which are part of the build-wide values.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "PATH", "KC_REUSE", "KC_PROGRESS", "KC_PACKAGE",
-                     "KC_REPORT", "KC_IMAGES", "MARKDOWN"}
+                     "KC_REPORT", "KC_IMAGES", "MARKDOWN", "KC_WORKERS"}
 
 
 #: Settings that builders copy into the pages that use them (``dataset_pages`` the download
@@ -173,7 +192,7 @@ def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
     """
     own = getattr(page, "context", None) or {}
     shadowed = {k: v for k, v in own.items() if k not in context or context[k] is not v}
-    encoded = encode((rel_path, lang, page.template, page.url, page.kind, page.title,
+    encoded = encode_fast((rel_path, lang, page.template, page.url, page.kind, page.title,
                       page.body, getattr(page, "shared", False), context, shadowed))
     return None if encoded is None else digest(build_key, encoded)
 
@@ -270,6 +289,16 @@ def clear_cache(cache: Path) -> None:
         shutil.rmtree(cache)
 
 
+@dataclass
+class ReuseState:
+    """A :class:`Reuse`'s findings: fingerprints, linked files, rendered and kept paths."""
+
+    keys: dict[str, str]
+    linked: dict[str, Entry]
+    rendered: list[str]
+    reused: list[str]
+
+
 # -- the hook the page writer calls (Contract 2) ------------------------------------------------
 
 class Reuse:
@@ -332,6 +361,17 @@ class Reuse:
         if folder not in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
             self.folders.add(folder)
+
+    def state(self) -> ReuseState:
+        """What this object learnt about its pages (a worker process sends it back)."""
+        return ReuseState(self.keys, self.linked, self.rendered, self.reused)
+
+    def merge(self, state: ReuseState) -> None:
+        """Take in what a worker process learnt about its share of the pages."""
+        self.keys.update(state.keys)
+        self.linked.update(state.linked)
+        self.rendered.extend(state.rendered)
+        self.reused.extend(state.reused)
 
     def summary(self) -> str:
         return f"{len(self.rendered)} rendered, {len(self.reused)} kept from the last build"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from jinja2 import Template, pass_context
 from pelican import signals
 from pelican.generators import Generator
 
-from pipeline import i18n, sanitize
+from pipeline import i18n, layout, parallel, sanitize
 from pipeline.core_pages import project_rows
 from pipeline.formatting import FILTERS, context_lang
 from pipeline.load import Package
@@ -72,6 +72,7 @@ def prepare_environment(generator: Generator) -> None:
     settings = with_defaults({"SITEURL": "", **generator.settings})
     translations = Path(generator.theme) / settings["KC_TRANSLATIONS"]
     i18n.install(generator.env, translations)
+    layout.install(generator.env)  # {% once %} and menu_marks: the chrome rendered once
     generator.env.auto_reload = False  # one build: do not stat every template at each include
     generator.env.filters.update(FILTERS)
     generator.env.filters["enum"] = i18n.enum_filter(translations)
@@ -169,7 +170,7 @@ def checked(page: Page) -> Page:
 
 
 #: Settings that are objects of the build, not values for templates.
-HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE"}
+HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE", "KC_WORKERS"}
 
 #: Pelican settings the theme's data-page templates read (besides every ``KC_`` setting).
 TEMPLATE_SETTINGS = ("SITEURL", "SITENAME", "FEED_DOMAIN", "TRANSLATION_FEED_ATOM",
@@ -223,6 +224,7 @@ class DataPagesGenerator(Generator):
         self.chosen = builders(settings["KC_PAGE_MODULES"])
         self.languages = list(settings["KC_LANGUAGES"])
         self.count, urls = self.survey()
+        self.first_urls = frozenset(urls)
         self.context.update({k: v for k, v in settings.items()
                              if k.startswith("KC_") and k not in HIDDEN_SETTINGS})
         self.context["site"] = self.site
@@ -262,20 +264,42 @@ class DataPagesGenerator(Generator):
         reuse = self.site.settings.get("KC_REUSE")
         if reuse is not None:
             reuse.begin(build_wide(self.site, self.context))
-        self.folders: set[Path] = set()
-        written: set[str] = set()
-        for lang in self.languages:
+        processes = parallel.process_count(self.site.settings.get("KC_WORKERS"), self.count)
+
+        def advance(steps: int) -> None:
+            if progress is not None:
+                progress.advance("pages", steps)
+
+        try:
+            states = parallel.run(page_shares(self.languages, processes),
+                                  lambda share, tick: self.write_share(share, reuse, tick),
+                                  advance, "pelican")
+        except parallel.ParallelError as exc:
+            raise SiteBuildError(f"data pages: {exc}") from exc
+        if reuse is not None:
+            for state in states[1:]:
+                reuse.merge(state)
+
+    def write_share(self, share: list[tuple[str, int, int]], reuse: Any,
+                    tick: Callable[[int], None]) -> Any:
+        """Write one process's pages: for each (language, part, parts), the pages of that
+        language whose position modulo ``parts`` is ``part``. A shared file (a CSV) is
+        written by the first language, or by the first one that has it."""
+        for lang, part, parts in share:
             shared = {**self.context, "lang": lang}
-            for page in self.pages_in(lang):
-                if page.url not in self.context["built_urls"]:
-                    LOG.warning("%s (%s) exists in %s only: every language should have the "
-                                "same pages", page.url, page.kind, lang)
-                if not (page.shared and page.url in written):
-                    self.write(page, lang, shared, reuse)
-                    if page.shared:
-                        written.add(page.url)
-                if progress is not None:
-                    progress.advance("pages")
+            for index, page in enumerate(self.pages_in(lang)):
+                if index % parts == part:
+                    self.write_one(page, lang, shared, reuse)
+                    tick(1)
+        return reuse.state() if reuse is not None else None
+
+    def write_one(self, page: Page, lang: str, shared: dict, reuse: Any) -> None:
+        if page.url not in self.context["built_urls"]:
+            LOG.warning("%s (%s) exists in %s only: every language should have the "
+                        "same pages", page.url, page.kind, lang)
+        if page.shared and lang != self.languages[0] and page.url in self.first_urls:
+            return
+        self.write(page, lang, shared, reuse)
 
     def rel_path(self, page: Page, lang: str) -> str:
         """The page's path inside the output folder: ``en/projects/p-1/index.html``."""
@@ -310,6 +334,15 @@ class DataPagesGenerator(Generator):
         if folder not in folders:
             folder.mkdir(parents=True, exist_ok=True)
             folders.add(folder)
+
+
+def page_shares(languages: list[str], processes: int) -> list[list[tuple[str, int, int]]]:
+    """The (language, part, parts) jobs of each process: whole languages when there are at
+    least as many languages as processes (no page is built twice), else each language
+    split into parts by page position. One process keeps the serial order."""
+    parts = max(1, -(-processes // len(languages)))
+    jobs = [(lang, part, parts) for lang in languages for part in range(parts)]
+    return [jobs[start::processes] for start in range(min(processes, len(jobs)))]
 
 
 def render(template: Template, variables: dict[str, Any]) -> str:
