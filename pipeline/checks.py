@@ -226,7 +226,7 @@ class FileMemory:
             return {}
         return entries if salt == self.salt else {}
 
-    def recall(self, name: str, entry: os.DirEntry) -> Any:
+    def recall(self, name: str, entry: os.DirEntry | os.stat_result) -> Any:
         """The remembered result for this exact file, or None."""
         known = self.previous.get(name)
         if known is None or known[0] != identity(entry):
@@ -234,7 +234,7 @@ class FileMemory:
         self.current[name] = known
         return known[1]
 
-    def remember(self, name: str, entry: os.DirEntry, result: Any) -> None:
+    def remember(self, name: str, entry: os.DirEntry | os.stat_result, result: Any) -> None:
         if self.path is not None:
             self.current[name] = (identity(entry), result)
 
@@ -248,8 +248,9 @@ class FileMemory:
         os.replace(temporary, self.path)
 
 
-def identity(entry: os.DirEntry) -> tuple[int, int, int, int]:
-    stat = entry.stat()
+def identity(entry: os.DirEntry | os.stat_result) -> tuple[int, int, int, int]:
+    """(device, inode, size, modification time) of a scanned entry or of a ``stat`` result."""
+    stat = entry.stat() if isinstance(entry, os.DirEntry) else entry
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 

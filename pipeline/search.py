@@ -53,6 +53,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import pagefind_bundle, seo
+from pipeline.checks import FileMemory
 
 BUNDLE = "pagefind"
 PARTS = "parts"
@@ -85,6 +86,8 @@ D_WORD_IN_TEXT = re.compile(r"(?<!\w)[^\WđĐ]*+[đĐ]\w*+(?=[^<>]*+(?:<|\Z))")
 #: Cells and list items Pagefind runs together with the next one ("Năm kế hoạch2012").
 CELL_END = re.compile(r"</(?:dt|dd|th|td|li|caption)\s*>", re.IGNORECASE)
 SHARED_MEMORY = Path("/dev/shm")
+#: What a remembered page digest depends on besides the file (nothing but the hash).
+DIGEST_SALT = "sha256 of the page bytes, 1"
 
 
 class SearchIndexError(Exception):
@@ -193,23 +196,53 @@ def salt() -> bytes:
     return metadata.version("pagefind").encode() + hashlib.sha256(code).digest()
 
 
-def input_key(out_dir: Path, pages: Iterable[str], seed: bytes) -> str:
+def page_digest(path: str) -> bytes:
+    """The SHA-256 of one page's bytes."""
+    with open(path, "rb") as page:
+        return hashlib.sha256(page.read()).digest()
+
+
+class PageDigests:
+    """Each page's SHA-256, remembered between builds in ``cache/search-pages.pickle``.
+
+    A republish hard-links unchanged pages from the published site, so a page with the
+    same device, inode, size and modification time is the same file (``checks.FileMemory``)
+    and is not read again: at national scale the partition keys read about 33,000 pages.
+    """
+
+    def __init__(self, out_dir: Path, cache: Path | None) -> None:
+        self.root = str(out_dir)
+        self.memory = FileMemory(cache, "search-pages", DIGEST_SALT)
+
+    def __call__(self, relative: str) -> bytes:
+        path = f"{self.root}/{relative}"
+        status = os.stat(path)
+        known = self.memory.recall(relative, status)
+        if known is None:
+            known = page_digest(path)
+            self.memory.remember(relative, status, known)
+        return known
+
+    def save(self) -> None:
+        self.memory.save()
+
+
+def input_key(pages: Iterable[str], seed: bytes, digest_of: PageDigests) -> str:
     """A hash of the pages' paths and bytes: equal keys, byte-identical bundles."""
-    digest, root = hashlib.sha256(seed), str(out_dir)
+    digest = hashlib.sha256(seed)
     for relative in pages:
-        with open(f"{root}/{relative}", "rb") as page:
-            data = page.read()
-        digest.update(f"{relative}\0{len(data)}\0".encode())
-        digest.update(data)
+        digest.update(f"{relative}\0".encode() + digest_of(relative))
     return digest.hexdigest()[:16]
 
 
-def partitions(out_dir: Path) -> list[Partition]:
+def partitions(out_dir: Path, cache: Path | None = None) -> list[Partition]:
     """Every partition of the written site, the primary first."""
-    groups, seed = grouped_pages(out_dir), salt()
+    groups, seed, digests = grouped_pages(out_dir), salt(), PageDigests(out_dir, cache)
     names = sorted(groups, key=lambda name: (name != PRIMARY, name))
-    return [Partition(name, tuple(groups[name]), input_key(out_dir, groups[name], seed))
-            for name in names]
+    found = [Partition(name, tuple(groups[name]), input_key(groups[name], seed, digests))
+             for name in names]
+    digests.save()
+    return found
 
 
 # --- one Pagefind run ----------------------------------------------------------------------
@@ -307,17 +340,30 @@ def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool)
 # --- reuse ---------------------------------------------------------------------------------
 
 def link_tree(source: Path, target: Path, skip: Iterable[str] = ()) -> None:
-    """Hard-link every file of ``source`` into ``target`` (copy across file systems)."""
-    left_out = set(skip)
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if relative.parts[0] in left_out or not path.is_file():
-            continue
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target / relative)
-        except OSError:
-            shutil.copy2(path, target / relative)
+    """Hard-link every file of ``source`` into ``target`` (copy across file systems).
+
+    ``os.scandir`` on strings: a republish links about 35,000 index files at national
+    scale, and ``rglob`` with a ``relative_to`` per file cost more than the links.
+    """
+    left_out, pending = set(skip), [(str(source), str(target), True)]
+    while pending:
+        folder, into, top = pending.pop()
+        os.makedirs(into, exist_ok=True)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if top and entry.name in left_out:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, f"{into}/{entry.name}", False))
+                elif entry.is_file():
+                    link_file(entry.path, f"{into}/{entry.name}")
+
+
+def link_file(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def previous_folders(previous: Path | None) -> dict[str, Path]:
@@ -385,7 +431,7 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     """
     bundle = out_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)
-    found, sources = partitions(out_dir), previous_folders(previous)
+    found, sources = partitions(out_dir, cache), previous_folders(previous)
     if not found:
         raise SearchIndexError("no page to index")
     counts: dict[str, dict[str, int]] = {}

@@ -314,3 +314,58 @@ def test_search_meta_writes_the_filters_from_the_page_context():
         search_filters=[("district", "Huyện Hòa An"), ("kind", "Cơ sở")], lang="vi")
     spans = [(s.split('"')[1], s.split('"')[3]) for s in html.split("<span ")[1:]]
     assert [("district[data-value]", "Huyện Hòa An"), ("kind[data-value]", "Cơ sở")] == spans
+
+
+def test_link_tree_links_every_file_but_the_skipped_top_level_names(tmp_path):
+    source = tmp_path / "source"
+    for relative in ("a.json", "index/x.pf_index", "parts/p/y", "deep/parts/z", "kc.json"):
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        (source / relative).write_text(relative)
+    search.link_tree(source, tmp_path / "target", skip=("parts", "kc.json"))
+    linked = sorted(p.relative_to(tmp_path / "target").as_posix()
+                    for p in (tmp_path / "target").rglob("*") if p.is_file())
+    same = {(source / r).stat().st_ino == (tmp_path / "target" / r).stat().st_ino
+            for r in linked}
+    assert (["a.json", "deep/parts/z", "index/x.pf_index"], {True}) == (linked, same)
+
+
+@pytest.fixture
+def digests_read(monkeypatch) -> list[str]:
+    """The pages whose bytes the partition keys read (not recalled from the cache)."""
+    read: list[str] = []
+    original = search.page_digest
+
+    def counting(path: str) -> bytes:
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(search, "page_digest", counting)
+    return read
+
+
+@pytest.mark.parametrize(("rewritten", "expected_read"), [
+    ((), []),
+    (("districts/047/index.html",), ["districts/047/index.html"]),
+])
+def test_partition_keys_read_only_pages_that_are_not_the_remembered_files(
+        tmp_path, digests_read, rewritten, expected_read):
+    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
+    first = search.partitions(site, cache)
+    for relative in rewritten:
+        data = (site / relative).read_bytes()
+        (site / relative).unlink()
+        (site / relative).write_bytes(data)  # same bytes, a new file
+    digests_read.clear()
+    again = search.partitions(site, cache)
+    assert ([f"{site}/{r}" for r in expected_read], first) == (digests_read, again)
+
+
+def test_partition_keys_are_the_same_with_or_without_the_cache(tmp_path):
+    site = write_site(tmp_path / "site")
+    changed = write_site(tmp_path / "changed", {"districts/047/index.html": "Khác"})
+    cache = tmp_path / "cache"
+    search.partitions(site, cache)
+    keys = {p.name: p.key for p in search.partitions(changed, cache)}
+    fresh = {p.name: p.key for p in search.partitions(changed)}
+    old = {p.name: p.key for p in search.partitions(site)}
+    assert (fresh, {"units-7"}) == (keys, {n for n in keys if keys[n] != old[n]})
