@@ -21,6 +21,7 @@ many cells stop the loader.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 from frictionless import errors as fl_errors
 
-from pipeline.load import DESCRIPTOR, Package, relative
+from pipeline.load import DESCRIPTOR, Package, plain_digits, relative
 from pipeline.report import Problem
 from pipeline.upstream import convert, frictionless_descriptor, metadata_problem
 
@@ -44,6 +45,8 @@ NUMBER = r"-?[0-9]{1,9}(?:\.[0-9]{1,6})?"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 DIGITS = rf"[0-9]{{1,{MAX_DIGITS}}}"
 SINGLE_LINE = re.compile(r"(?:[\w,(){}|*+?\[\]-]|\\[dw.-]|\(\?:)*", re.ASCII)
+MAX_PACKAGES = 8  # descriptors whose Frictionless reading is kept (a few KB each)
+PACKAGES: dict[tuple[str, str], fl.Package | list[fl.Error]] = {}
 PHASES = {"cell": 0, "unique": 1, "primary-key": 2, "foreign-key": 3}  # Frictionless's order
 
 
@@ -72,12 +75,12 @@ def structure_problems(package: Package) -> list[Problem]:
     """Types, constraints, primary and foreign keys of every readable resource, all errors."""
     if not package.frames:
         return []
-    descriptor_file = relative(package.root / DESCRIPTOR, package.root)
-    try:
-        target = fl.Package(frictionless_descriptor(package), basepath=str(package.root))
-    except fl.FrictionlessException as exc:
-        return [metadata_problem(error, descriptor_file) for error in exc.to_errors()]
-    checked = {r.name: check_cells(r, package.raw[r.name], key_fields(target, r.name))
+    target = frictionless_package(package)
+    if isinstance(target, list):
+        descriptor_file = relative(package.root / DESCRIPTOR, package.root)
+        return [metadata_problem(error, descriptor_file) for error in target]
+    checked = {r.name: check_cells(r, package.raw[r.name], package.frames[r.name],
+                                   key_fields(target, r.name))
                for r in target.resources}
     problems = []
     for result in checked.values():
@@ -87,6 +90,26 @@ def structure_problems(package: Package) -> list[Problem]:
         errors = [error for _, error in sorted(result.errors, key=lambda item: item[0])]
         problems.extend(convert(errors, result.resource, package))
     return problems
+
+
+def frictionless_package(package: Package) -> fl.Package | list[fl.Error]:
+    """Frictionless's reading of the descriptor, or its metadata errors.
+
+    Building it validates the descriptor against Frictionless's JSON Schemas (a tenth of
+    the structure pass at national scale), so one is kept per distinct descriptor and
+    folder: a server that validates again after each edit of a CSV reads the schemas once.
+    The checks only read it.
+    """
+    descriptor = frictionless_descriptor(package)
+    key = (json.dumps(descriptor, sort_keys=True, default=repr), str(package.root))
+    if key not in PACKAGES:
+        try:
+            PACKAGES[key] = fl.Package(descriptor, basepath=key[1])
+        except fl.FrictionlessException as exc:
+            PACKAGES[key] = exc.to_errors()
+        while len(PACKAGES) > MAX_PACKAGES:
+            PACKAGES.pop(next(iter(PACKAGES)))
+    return PACKAGES[key]
 
 
 def key_fields(target: fl.Package, name: str) -> set[str]:
@@ -106,8 +129,13 @@ def key_fields(target: fl.Package, name: str) -> set[str]:
 # --- cells ---------------------------------------------------------------------------------
 
 
-def check_cells(resource: fl.Resource, raw: pd.DataFrame, keyed: set[str]) -> Checked:
-    """Screen every column, judge the suspects with Frictionless, keep typed key columns."""
+def check_cells(resource: fl.Resource, raw: pd.DataFrame, typed: pd.DataFrame,
+                keyed: set[str]) -> Checked:
+    """Screen every column, judge the suspects with Frictionless, keep typed key columns.
+
+    ``typed`` is the loader's frame of the same rows: where the screen proves a column
+    plain, its values are the loader's, not parsed a second time.
+    """
     result = Checked(resource=resource, raw=raw)
     missing_values = resource.schema.missing_values
     for number, spec in enumerate(resource.schema.fields, start=1):
@@ -115,7 +143,8 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, keyed: set[str]) -> Ch
         cells = column.to_numpy(dtype=object)
         missing = cells == "" if missing_values == [""] else column.isin(missing_values)
         missing = np.asarray(missing, dtype=bool)
-        ok, values = screen(cells, ~missing, spec)
+        loaded = typed[spec.name] if spec.name in typed.columns else None
+        ok, values = screen(cells, ~missing, spec, loaded)
         ok = ok & within(cells, ~missing, values, spec)
         suspect = (~missing & ~ok) | (missing & bool(spec.constraints.get("required")))
         keys = canonical(cells, values, ok & ~missing, spec) if spec.name in keyed else None
@@ -128,20 +157,19 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, keyed: set[str]) -> Ch
     return result
 
 
-def screen(cells: np.ndarray, present: np.ndarray,
-           spec: fl.Field) -> tuple[np.ndarray, pd.Series]:
+def screen(cells: np.ndarray, present: np.ndarray, spec: fl.Field,
+           loaded: pd.Series | None = None) -> tuple[np.ndarray, pd.Series]:
     """(certainly valid for the type, typed values) with a rule stricter than Frictionless's.
 
     Only the present cells count (the others are missing); each test runs over a whole
-    column at C speed, and per cell only when the column is not all plain.
+    column at C speed, and per cell only when the column is not all plain. ``loaded`` is
+    the loader's typed column, used where it parsed exactly the cells the screen accepts.
     """
     kind = spec.type
     if kind == "string" and spec.format == "default":
         return np.ones(len(cells), bool), pd.Series(cells)
     if kind == "integer" and spec.bare_number:
-        ok = matching(DIGITS, cells, present)
-        numbers = np.where(ok, cells, "0").astype(np.int64)
-        return ok, pd.Series(pd.arrays.IntegerArray(numbers, ~ok))
+        return screen_integers(cells, present, loaded)
     if kind == "number" and spec.bare_number and spec.decimal_char == ".":
         ok = matching(NUMBER, cells, present)
         return ok, pd.Series(np.where(ok, cells, "nan").astype(np.float64))
@@ -151,11 +179,40 @@ def screen(cells: np.ndarray, present: np.ndarray,
         column = pd.Series(cells)
         return column.isin(list(mapping)).to_numpy(), column.map(mapping)
     if kind == "date" and spec.format == "default":
-        shaped = matching(DATE, cells, present)
+        return screen_dates(cells, present, loaded)
+    return np.zeros(len(cells), bool), pd.Series(cells)  # any other type: Frictionless judges
+
+
+def screen_integers(cells: np.ndarray, present: np.ndarray,
+                    loaded: pd.Series | None) -> tuple[np.ndarray, pd.Series]:
+    """Integers written as plain digits; the loader's values when every present cell is.
+
+    A column of plain digits is recognised by one test of its joined text (no regular
+    expression); the loader converted exactly those cells to the same int64 values.
+    """
+    shown = cells[present]
+    if (loaded is not None and loaded.dtype == "Int64" and plain_digits(shown)
+            and max(map(len, shown)) <= MAX_DIGITS):
+        return present.copy(), pd.Series(loaded.array)
+    ok = matching(DIGITS, cells, present)
+    numbers = np.where(ok, cells, "0").astype(np.int64)
+    return ok, pd.Series(pd.arrays.IntegerArray(numbers, ~ok))
+
+
+def screen_dates(cells: np.ndarray, present: np.ndarray,
+                 loaded: pd.Series | None) -> tuple[np.ndarray, pd.Series]:
+    """ISO dates of the exact shape yyyy-mm-dd that exist in the calendar.
+
+    The loader parsed every non-empty cell with the same format, so its values are used
+    where the shape is right; other cells are missing.
+    """
+    shaped = matching(DATE, cells, present)
+    if loaded is not None and pd.api.types.is_datetime64_dtype(loaded.dtype):
+        parsed = pd.Series(loaded.to_numpy()).where(shaped)
+    else:
         parsed = pd.to_datetime(pd.Series(np.where(shaped, cells, None)), format="%Y-%m-%d",
                                 errors="coerce")
-        return parsed.notna().to_numpy(), parsed
-    return np.zeros(len(cells), bool), pd.Series(cells)  # any other type: Frictionless judges
+    return parsed.notna().to_numpy(), parsed
 
 
 def matching(pattern: str, cells: np.ndarray, present: np.ndarray) -> np.ndarray:
