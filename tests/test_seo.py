@@ -71,6 +71,42 @@ def test_only_the_head_decides_noindex(tmp_path):
     assert {"a/": {"vi": "a/"}} == seo.site_pages(root, ("vi", "en"))
 
 
+@pytest.fixture
+def heads_read(monkeypatch) -> list[str]:
+    """The pages whose head the sitemap reads (not recalled from the cache)."""
+    read: list[str] = []
+    original = seo.head_of
+
+    def counting(path: str) -> str:
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(seo, "head_of", counting)
+    return read
+
+
+SHOWN, HIDDEN = "<html></html>", '<html><meta name="robots" content="noindex"></html>'
+
+
+@pytest.mark.parametrize(("rewritten", "expected_read", "expected"), [
+    ({}, [], {"a/": {"vi": "a/"}}),
+    ({"a/index.html": HIDDEN}, ["a/index.html"], {}),
+    ({"b/index.html": SHOWN}, ["b/index.html"], {"a/": {"vi": "a/"}, "b/": {"vi": "b/"}}),
+])
+def test_the_sitemap_reads_again_only_pages_that_are_new_files(tmp_path, heads_read,
+                                                                rewritten, expected_read,
+                                                                expected):
+    root = write_pages(tmp_path / "site", {"a/index.html": SHOWN, "b/index.html": HIDDEN})
+    seo.site_pages(root, ("vi", "en"), tmp_path / "cache")
+    for relative in rewritten:
+        (root / relative).unlink()
+    write_pages(tmp_path / "site", rewritten)
+    heads_read.clear()
+    listed = seo.site_pages(root, ("vi", "en"), tmp_path / "cache")
+    assert ([f"{root}/{r}" for r in expected_read], expected) == (heads_read, listed)
+    assert seo.site_pages(root, ("vi", "en")) == listed
+
+
 @pytest.mark.parametrize(("limit", "expected_files"), [
     (10, []),
     (3, ["sitemap-1.xml", "sitemap-2.xml"]),
