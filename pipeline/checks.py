@@ -17,6 +17,7 @@ again, but its remembered targets are still checked against this build's files.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import re
@@ -476,16 +477,121 @@ def external_loads(output_dir: Path, siteurl: str = "",
         internal_path(reference, siteurl))]
 
 
-def package_errors(descriptor: Path) -> list[str]:
+def package_errors(descriptor: Path, *, cache: Path | None = None) -> list[str]:
     """What Frictionless finds wrong with a published ``datapackage.json`` (hashes checked).
 
     The export writes ``bytes`` and ``hash: sha256:...`` per file; Frictionless recomputes
     both, so a file changed after the descriptor was written is caught here.
-    """
-    from frictionless import validate
 
+    With ``cache`` (the build's cache folder), a resource that passed in an earlier build
+    with the same descriptor entry (its hash included), the same entries of the resources
+    its foreign keys read and the same package metadata is not validated again once its
+    file's SHA-256 is checked here: a republish after one changed row validates only the
+    resources that changed. Anything found goes back to the whole validation, so the
+    messages are always those of a full check.
+    """
     if not descriptor.is_file():
         return [f"{descriptor.name} is missing"]
+    if cache is not None and package_passes(descriptor, Path(cache) / PACKAGE_MEMORY):
+        return []
+    return whole_package_errors(descriptor)
+
+
+def whole_package_errors(descriptor: Path) -> list[str]:
+    """Every resource of the package validated by Frictionless."""
+    from frictionless import validate
+
     report = validate(str(descriptor))
     return [f"{task.name}: {error.type}: {error.note}" for task in report.tasks
             for error in task.errors] + [f"{error.type}: {error.note}" for error in report.errors]
+
+
+PACKAGE_MEMORY = "checks-package.json"
+
+
+def package_passes(descriptor: Path, memory: Path) -> bool:
+    """Whether the package is valid, validating only the resources not known to pass."""
+    try:
+        content = json.loads(descriptor.read_text(encoding="utf-8"))
+        keys = resource_keys(content)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return False
+    passed = remembered_keys(memory)
+    changed = [name for name, key in keys.items()
+               if key not in passed or not hash_matches(descriptor.parent, content, name)]
+    if not resources_pass(descriptor, changed):
+        return False
+    write_new_json(memory, sorted(keys.values()))
+    return True
+
+
+def resource_keys(content: dict) -> dict[str, str]:
+    """Resource name -> a hash of everything its validation depends on.
+
+    Its own entry (path, hash, bytes, dialect, schema), the entries of the resources its
+    foreign keys reach (their rows are read for the lookup), the package's other metadata,
+    the Frictionless version and this module's code.
+    """
+    from frictionless import __version__
+
+    entries = {resource["name"]: resource for resource in content["resources"]}
+    metadata = {key: value for key, value in content.items() if key != "resources"}
+    common = json.dumps([__version__, code_salt(), metadata], sort_keys=True)
+    return {name: hashlib.sha256(json.dumps(
+        [common, *(entries[n] for n in sorted(reached(name, entries)))],
+        sort_keys=True, ensure_ascii=False).encode()).hexdigest() for name in entries}
+
+
+def reached(name: str, entries: dict[str, dict]) -> set[str]:
+    """The resource and every resource its foreign keys reach, transitively."""
+    found, pending = set(), [name]
+    while pending:
+        current = pending.pop()
+        if current in found or current not in entries:
+            continue
+        found.add(current)
+        for key in entries[current].get("schema", {}).get("foreignKeys", []):
+            pending.append(key["reference"].get("resource") or current)
+    return found
+
+
+def hash_matches(folder: Path, content: dict, name: str) -> bool:
+    """The resource's local file has the SHA-256 its entry declares."""
+    entry = next(r for r in content["resources"] if r["name"] == name)
+    path, declared = entry.get("path"), str(entry.get("hash", ""))
+    if not isinstance(path, str) or "://" in path or not declared.startswith("sha256:"):
+        return False
+    try:
+        data = (folder / path).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == declared.removeprefix("sha256:")
+
+
+def resources_pass(descriptor: Path, names: list[str]) -> bool:
+    """Frictionless finds nothing in the descriptor nor in the named resources."""
+    from frictionless import FrictionlessException, Package
+
+    try:
+        package = Package(str(descriptor))
+        if not names:
+            package.to_descriptor(validate=True)
+            return True
+        return all(package.validate(name=name).valid for name in names)
+    except FrictionlessException:
+        return False
+
+
+def remembered_keys(memory: Path) -> set[str]:
+    try:
+        return set(json.loads(memory.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def write_new_json(path: Path, value: Any) -> None:
+    """Write ``path`` as a new file renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(temporary, path)

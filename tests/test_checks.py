@@ -163,3 +163,85 @@ def test_a_changed_page_is_read_again(tmp_path, page_reads):
     expected = (["a/index.html"], ["/c/"], ["https://cdn.example.com/i.png"])
     assert expected == (page_reads, [r.target for r in report.broken],
                         [r.target for r in report.external])
+
+
+# -- the published data package ------------------------------------------------------------
+
+@pytest.fixture
+def validated(monkeypatch) -> list[str]:
+    """The resources Frictionless validates one by one (the cached path), in order."""
+    from frictionless import Package
+
+    names: list[str] = []
+    original = Package.validate
+
+    def counting(self, *args, **kwargs):
+        names.append(kwargs.get("name") or "*")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Package, "validate", counting)
+    return names
+
+
+def exported(make_package, out: Path, edit=None, folder: str = "data") -> Path:
+    """The tiny package (edited) exported into ``out``; its ``datapackage.json``."""
+    from pipeline.export import export_open_data
+    from pipeline.load import load_package
+
+    package, _ = load_package(make_package(edit, folder=folder))
+    export_open_data(package, out, version="0.1.0", created="2025-01-01")
+    return out / "data" / "datapackage.json"
+
+
+def retitled(rows: dict) -> None:
+    rows["projects"][0]["title_vi"] += " (đã sửa)"
+
+
+def test_a_republished_package_validates_only_the_changed_resource(make_package, tmp_path,
+                                                                    validated):
+    cache = tmp_path / "cache"
+    first = checks.package_errors(exported(make_package, tmp_path / "a"), cache=cache)
+    validated.clear()
+    again = checks.package_errors(exported(make_package, tmp_path / "b", retitled, "second"),
+                                  cache=cache)
+    unchanged = checks.package_errors(tmp_path / "b" / "data" / "datapackage.json",
+                                      cache=cache)
+    assert ([], [], [], ["projects"]) == (first, again, unchanged, validated)
+
+
+@pytest.mark.parametrize(("resource", "data"), [
+    ("establishments", b"establishment_id\r\nnot the exported file\r\n"),
+    ("projects", None),  # a byte appended: size and hash differ
+])
+def test_a_file_changed_after_the_export_fails_with_or_without_the_cache(
+        make_package, tmp_path, resource, data):
+    cache = tmp_path / "cache"
+    descriptor = exported(make_package, tmp_path / "a")
+    checks.package_errors(descriptor, cache=cache)
+    path = descriptor.parent / f"{resource}.csv"
+    path.write_bytes(data if data is not None else path.read_bytes() + b"\r\n")
+    uncached = checks.package_errors(descriptor)
+    assert uncached and uncached == checks.package_errors(descriptor, cache=cache)
+
+
+def test_a_descriptor_changed_after_the_export_fails_with_or_without_the_cache(
+        make_package, tmp_path):
+    cache = tmp_path / "cache"
+    descriptor = exported(make_package, tmp_path / "a")
+    checks.package_errors(descriptor, cache=cache)
+    content = descriptor.read_text(encoding="utf-8")
+    descriptor.write_text(content.replace('"type": "integer"', '"type": "date"', 1),
+                          encoding="utf-8")
+    uncached = checks.package_errors(descriptor)
+    assert uncached and uncached == checks.package_errors(descriptor, cache=cache)
+
+
+@pytest.mark.parametrize(("entries", "name", "expected"), [
+    ({"a": {}}, "a", {"a"}),
+    ({"a": {"schema": {"foreignKeys": [{"reference": {"resource": ""}}]}}}, "a", {"a"}),
+    ({"a": {"schema": {"foreignKeys": [{"reference": {"resource": "b"}}]}},
+      "b": {"schema": {"foreignKeys": [{"reference": {"resource": "c"}}]}}, "c": {}, "d": {}},
+     "a", {"a", "b", "c"}),
+])
+def test_a_resource_key_covers_the_resources_its_foreign_keys_reach(entries, name, expected):
+    assert expected == checks.reached(name, entries)
