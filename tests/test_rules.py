@@ -251,12 +251,33 @@ def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_packag
     (["p-04-2019-001", "p-12-2030-999"], [2019, 2030]),  # every id plain: sliced at once
     (["p-04-2019-001", "not-an-id", None], [2019, None, None]),  # read one by one
     (["p-04-2019-001", "p-4-2019-001"], [2019, None]),
+    (["p-04-2019-001", "p-04-2019-0012"], [2019, 2019]),  # not all 13 characters
+    (["p-04-2019-001", "p-04-2019-00x"], [2019, 2019]),  # a letter in the number
+    (["p-04-2019-001", "q-04-2019-001"], [2019, None]),
+    (["p-04-2019-001", "p-04-20a9-001"], [2019, None]),
+    (["p-04-2019-001\np-04-2019-00"], [2019]),  # a line end inside an id
+    (["p-04-2019-001", "p-04-２０１９-001"], [2019, None]),  # full-width digits: not ASCII
+    ([], []),
 ])
 def test_id_years(ids, expected):
     import pandas as pd
 
     years = rules.id_years(pd.Series(ids, dtype="string"))
     assert expected == [None if pd.isna(y) else int(y) for y in years]
+
+
+@pytest.mark.parametrize(("years", "expected"), [
+    ([2012, 2025], [("2012-01-01", "2012-12-31"), ("2025-01-01", "2025-12-31")]),
+    ([2024, None], [("2024-01-01", "2024-12-31"), (None, None)]),  # 2024 is a leap year
+    ([999, 10000], [(None, None), (None, None)]),  # not a four-digit year
+])
+def test_year_bounds(years, expected):
+    import pandas as pd
+
+    first, last = rules.year_bounds(pd.Series(years, dtype="Int64"))
+    def text(day):
+        return None if pd.isna(day) else day.strftime("%Y-%m-%d")
+    assert expected == [(text(a), text(b)) for a, b in zip(first, last, strict=True)]
 
 
 def test_showcase_without_project_is_a_warning(make_package):
