@@ -264,7 +264,9 @@ class DataPagesGenerator(Generator):
         reuse = self.site.settings.get("KC_REUSE")
         if reuse is not None:
             reuse.begin(build_wide(self.site, self.context))
-        processes = parallel.process_count(self.site.settings.get("KC_WORKERS"), self.count)
+        # A reuse hook that cannot hand its findings over (no state/merge) keeps to one process.
+        processes = (parallel.process_count(self.site.settings.get("KC_WORKERS"), self.count)
+                     if reuse is None or hasattr(reuse, "merge") else 1)
 
         def advance(steps: int) -> None:
             if progress is not None:
@@ -291,7 +293,7 @@ class DataPagesGenerator(Generator):
                 if index % parts == part:
                     self.write_one(page, lang, shared, reuse)
                     tick(1)
-        return reuse.state() if reuse is not None else None
+        return reuse.state() if hasattr(reuse, "state") else None
 
     def write_one(self, page: Page, lang: str, shared: dict, reuse: Any) -> None:
         if page.url not in self.context["built_urls"]:

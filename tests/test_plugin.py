@@ -244,3 +244,26 @@ def test_a_page_only_another_language_has_is_written_and_reported(tmp_path, capl
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt"))
     assert ["a.txt", "en/a.txt", "en/x.txt"] == written
     assert ["x.txt"] == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
+
+
+def holds_a_set(value) -> bool:
+    if isinstance(value, (set, frozenset)):
+        return True
+    if isinstance(value, dict):
+        return any(holds_a_set(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_a_set(v) for v in value)
+    return hasattr(value, "__dict__") and not isinstance(value, type) and holds_a_set(vars(value))
+
+
+def test_no_page_context_holds_a_set(tmp_path, tiny_package):
+    """Page fingerprints pickle sets in hash order (pipeline/incremental.encode_fast), which
+    changes per process: a set in a context would make its page render in every build."""
+    from pipeline import build
+
+    reuse = Reuse(set())
+    package, report = build.validate(tiny_package, None)
+    build.run_pelican(Path("pelicanconf.py"), tmp_path / "out", package, None, [],
+                      {"KC_REUSE": reuse, "KC_REPORT": report})
+    assert len(reuse.asked) > 100
+    assert [] == [rel for rel, _, context in reuse.asked if holds_a_set(context)]
