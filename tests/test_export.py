@@ -375,3 +375,37 @@ def test_statistics_json_is_no_catalogue_distribution(exported):
     _, out, _ = exported
     catalogues = (out / "data.json").read_text() + (out / "data" / "catalog.jsonld").read_text()
     assert "statistics.json" not in catalogues
+
+
+def statistics_of(root: Path) -> tuple[str, bytes]:
+    """(cache key, bytes) of statistics.json for a package, with the default settings."""
+    from pipeline.export import statistics_bytes, statistics_key
+
+    package, _ = load_package(root)
+    return statistics_key(package, {}), statistics_bytes(package, {})
+
+
+def ignored_columns() -> list[tuple[str, str]]:
+    from pipeline.export import STATISTICS_IGNORES
+
+    return [(name, column) for name, columns in STATISTICS_IGNORES.items()
+            for column in columns]
+
+
+@pytest.mark.parametrize(("resource", "column"), ignored_columns())
+def test_statistics_do_not_depend_on_the_columns_their_key_leaves_out(make_package, resource,
+                                                                      column):
+    def edit(rows):
+        for row in rows[resource]:
+            row[column] = f"{row[column]} sửa lại"
+
+    before, after = statistics_of(make_package()), statistics_of(make_package(edit, "edited"))
+    assert before == after
+
+
+def test_statistics_key_follows_the_columns_it_keeps(make_package):
+    def edit(rows):
+        rows["projects"][0]["disbursed_vnd"] = str(int(rows["projects"][0]["disbursed_vnd"]) - 1)
+
+    before, after = statistics_of(make_package()), statistics_of(make_package(edit, "edited"))
+    assert (False, False) == (before[0] == after[0], before[1] == after[1])
