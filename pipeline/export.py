@@ -28,15 +28,17 @@ import pandas as pd
 
 from pipeline.catalog import catalog_files
 from pipeline.export_cache import (
+    Deflated,
     OutputFiles,
     Stored,
     digest,
     frame_digest,
     pipeline_salt,
     salt,
+    write_member,
 )
 from pipeline.load import Package
-from pipeline.spreadsheet import workbook_members
+from pipeline.spreadsheet import sheet_member, workbook_members
 
 LINE_TERMINATOR = "\r\n"
 MEDIA_TYPES = {
@@ -179,15 +181,20 @@ def zip_time(created: str) -> tuple[int, int, int, int, int, int]:
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
-def deterministic_zip(entries: list[tuple[str, bytes]], created: str) -> bytes:
-    """A ZIP whose bytes depend only on the entries and the date (no clock, no file modes)."""
+def deterministic_zip(entries: list[tuple[str, bytes | Deflated]], created: str) -> bytes:
+    """A ZIP whose bytes depend only on the entries and the date (no clock, no file modes).
+
+    An entry may come already compressed (``Deflated``: a member copied from the previous
+    archive); the bytes are those ``ZipFile.writestr`` writes either way.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=zip_time(created))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
+            write_member(archive, info,
+                         data if isinstance(data, Deflated) else Deflated.of(data))
     return buffer.getvalue()
 
 
@@ -289,17 +296,31 @@ def readme_bytes(descriptor: dict) -> bytes:
 
 # -- the workbook ----------------------------------------------------------------------------
 
-def xlsx_bytes(descriptor: dict, tables: dict[str, Table], created: str) -> bytes:
+def xlsx_bytes(descriptor: dict, tables: Mapping[str, Table | Deflated], created: str) -> bytes:
     """One workbook: a README sheet, then one sheet per resource (contract format).
 
     The sheets are written as XML text by ``pipeline.spreadsheet`` (openpyxl writes only the
     workbook's other parts); the archive is packed with fixed times like every other ZIP.
+    A resource given as ``Deflated`` is its sheet already compressed (unchanged since the
+    previous workbook).
     """
-    sheets = {"README": [readme_lines(descriptor)]}
-    sheets.update({name: [[field["name"], *values]
-                          for field, values in zip(table.fields, table.columns, strict=True)]
+    sheets: dict[str, Any] = {"README": [readme_lines(descriptor)]}
+    sheets.update({name: table if isinstance(table, Deflated) else
+                   [[field["name"], *values]
+                    for field, values in zip(table.fields, table.columns, strict=True)]
                    for name, table in tables.items()})
     return deterministic_zip(workbook_members(sheets, descriptor["name"], created), created)
+
+
+def sheet_keys(keys: dict[str, str]) -> dict[str, str]:
+    """Workbook part -> key of each resource's sheet (the README sheet, first, has none)."""
+    return {sheet_member(n): digest("sheet", sheet_member(n), name, key)
+            for n, (name, key) in enumerate(keys.items(), 2)}
+
+
+def zip_member_keys(keys: dict[str, str]) -> dict[str, str]:
+    """ZIP member -> key of each resource's CSV in the package ZIP."""
+    return {f"{name}.csv": digest("zip", f"{name}.csv", key) for name, key in keys.items()}
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -347,9 +368,9 @@ class Export:
     downloads: list[dict] = field(default_factory=list)
 
     def add(self, path: str, key: str | None, produce: Callable[[], bytes], resource: str,
-            fmt: str, kind: str = "data") -> Stored:
+            fmt: str, kind: str = "data", members: dict[str, str] | None = None) -> Stored:
         """Write (or link) one file and record its download dict."""
-        stored = self.files.put(path, key, produce)
+        stored = self.files.put(path, key, produce, members)
         written = download_entry(path, stored, resource, fmt, kind)
         self.downloads.append(written)
         if self.on_file is not None:
@@ -367,15 +388,32 @@ class Export:
         return csvs
 
     def package_files(self, descriptor: dict, keys: dict[str, str], created: str) -> None:
-        """The workbook, the ZIP and ``datapackage.json``: whole-package files."""
+        """The workbook, the ZIP and ``datapackage.json``: whole-package files.
+
+        A republish copies the compressed sheets and CSV members of unchanged resources
+        from the previous workbook and ZIP instead of writing and compressing them again.
+        """
         meta = descriptor_bytes(descriptor)
         whole = descriptor["name"]
-        self.add(f"data/{whole}.xlsx", digest("xlsx", meta, *keys.values()),
-                 lambda: xlsx_bytes(descriptor, self.tables.every(), created), whole, "xlsx")
-        self.add(f"data/{whole}.zip", digest("zip", meta),
-                 lambda: package_zip(self.files.out_dir, descriptor, meta, created), whole,
-                 "zip")
+        xlsx, sheets = f"data/{whole}.xlsx", sheet_keys(keys)
+        self.add(xlsx, digest("xlsx", meta, *keys.values()),
+                 lambda: self.workbook(xlsx, descriptor, sheets, created), whole, "xlsx",
+                 members=sheets)
+        archive, csvs = f"data/{whole}.zip", zip_member_keys(keys)
+        self.add(archive, digest("zip", meta),
+                 lambda: package_zip(self.files.out_dir, descriptor, meta, created,
+                                     self.files.previous_members(archive, csvs)),
+                 whole, "zip", members=csvs)
         self.add("data/datapackage.json", None, lambda: meta, whole, "datapackage", "metadata")
+
+    def workbook(self, path: str, descriptor: dict, sheets: dict[str, str],
+                 created: str) -> bytes:
+        """The workbook, with the unchanged sheets taken from the previous one."""
+        ready = self.files.previous_members(path, sheets)
+        names = self.tables.package.resource_names
+        return xlsx_bytes(descriptor, {name: ready.get(part) or self.tables[name]
+                                       for name, part in zip(names, sheets, strict=True)},
+                          created)
 
 
 STATISTICS_PATH = "data/statistics.json"
@@ -413,10 +451,13 @@ def statistics_bytes(package: Package, options: Mapping[str, Any]) -> bytes:
     return document_bytes(package, **options)
 
 
-def package_zip(out_dir: Path, descriptor: dict, meta: bytes, created: str) -> bytes:
-    """The ZIP of the descriptor, the README and every CSV as written (or linked) just now."""
+def package_zip(out_dir: Path, descriptor: dict, meta: bytes, created: str,
+                ready: Mapping[str, Deflated] | None = None) -> bytes:
+    """The ZIP of the descriptor, the README and every CSV as written (or linked) just now;
+    ``ready`` holds CSV members unchanged since the previous ZIP, already compressed."""
+    ready = ready or {}
     members = [("datapackage.json", meta), (README_NAME, readme_bytes(descriptor)),
-               *((r["path"], (out_dir / "data" / r["path"]).read_bytes())
+               *((r["path"], ready.get(r["path"]) or (out_dir / "data" / r["path"]).read_bytes())
                  for r in descriptor["resources"])]
     return deterministic_zip(members, created)
 

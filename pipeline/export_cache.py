@@ -16,9 +16,11 @@ so a path that is a hard link to the published output is replaced, never truncat
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,61 @@ class Stored:
     @classmethod
     def of(cls, data: bytes) -> Stored:
         return cls(len(data), hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """One ZIP member compressed as ``zipfile`` compresses it (raw deflate at zlib's default
+    level), with its CRC and size: what ``write_member`` needs, so a member unchanged since
+    the previous archive is copied from it instead of compressed again."""
+
+    crc: int
+    size: int
+    raw: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> Deflated:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        return cls(zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
+
+
+def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: Deflated) -> None:
+    """Append a compressed member to an archive being written to a seekable file, with the
+    bytes ``ZipFile.writestr`` would write (``tests/test_export_cache.py`` compares them).
+
+    ``zipfile`` cannot take compressed data, so this does what its writer does: the local
+    header with the final sizes and CRC, the data, then the entry for the central directory.
+    """
+    if member.size * 1.05 > zipfile.ZIP64_LIMIT or len(member.raw) > zipfile.ZIP64_LIMIT:
+        raise ValueError(f"{info.filename}: too large for a ZIP without ZIP64")
+    info.file_size, info.compress_size, info.CRC = member.size, len(member.raw), member.crc
+    info.flag_bits = 0
+    if not info.external_attr:
+        info.external_attr = 0o600 << 16
+    archive.fp.seek(archive.start_dir)
+    info.header_offset = archive.fp.tell()
+    archive._writecheck(info)
+    archive._didModify = True
+    archive.fp.write(info.FileHeader(False))
+    archive.fp.write(member.raw)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
+
+
+def raw_members(data: bytes, names: set[str]) -> dict[str, Deflated]:
+    """The deflated members ``names`` of a ZIP archive's bytes, without decompressing them."""
+    found = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename not in names or info.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            start = info.header_offset
+            skip = int.from_bytes(data[start + 26:start + 28], "little") + \
+                int.from_bytes(data[start + 28:start + 30], "little")
+            raw = data[start + 30 + skip:start + 30 + skip + info.compress_size]
+            found[info.filename] = Deflated(info.CRC, info.file_size, raw)
+    return found
 
 
 def digest(*parts: str | bytes) -> str:
@@ -138,8 +195,13 @@ class OutputFiles:
             return None
         return entry if file_matches(self.previous / rel, entry) else None
 
-    def put(self, rel: str, key: str | None, produce: Callable[[], bytes]) -> Stored:
-        """Link the previous file when its key is unchanged; otherwise produce and write it."""
+    def put(self, rel: str, key: str | None, produce: Callable[[], bytes],
+            members: dict[str, str] | None = None) -> Stored:
+        """Link the previous file when its key is unchanged; otherwise produce and write it.
+
+        ``members`` (an archive's member name -> key) is recorded so that the next export
+        can copy the unchanged members' compressed bytes (``previous_members``).
+        """
         entry = self.reusable(rel, key)
         if entry is not None:
             link_or_copy(self.previous / rel, self.out_dir / rel)
@@ -150,8 +212,29 @@ class OutputFiles:
             write_new(self.out_dir / rel, data)
             stored = Stored.of(data)
         if key is not None:
-            self.entries[rel] = {"key": key, "bytes": stored.bytes, "sha256": stored.sha256}
+            self.entries[rel] = {"key": key, "bytes": stored.bytes, "sha256": stored.sha256,
+                                 **({"members": members} if members else {})}
         return stored
+
+    def previous_members(self, rel: str, members: dict[str, str]) -> dict[str, Deflated]:
+        """Compressed members of the previous archive ``rel`` made from the same inputs
+        (same member key), once the archive is checked to be the one recorded."""
+        entry = self.known.get(rel) or {}
+        recorded = entry.get("members") or {}
+        same = {name for name, key in members.items() if recorded.get(name) == key}
+        if not same or self.previous is None:
+            return {}
+        path = self.previous / rel
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return {}
+        if len(data) != entry.get("bytes") or Stored.of(data).sha256 != entry.get("sha256"):
+            return {}
+        try:
+            return raw_members(data, same)
+        except (zipfile.BadZipFile, ValueError):
+            return {}
 
     def save(self, cache_dir: Path | None) -> None:
         """Record this export's keys for the next one (nothing when there is no cache)."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -145,14 +146,25 @@ def skeleton_members(sheet_names: Sequence[str], creator: str,
         return [(info.filename, archive.read(info)) for info in archive.infolist()]
 
 
-def workbook_members(sheets: dict[str, Sequence[Sequence]], creator: str,
-                     created: str) -> list[tuple[str, bytes]]:
+def sheet_member(number: int) -> str:
+    """The part name openpyxl gives the ``number``-th sheet (from 1)."""
+    return f"xl/worksheets/sheet{number}.xml"
+
+
+def workbook_members(sheets: Mapping[str, Sequence[Sequence] | Any], creator: str,
+                     created: str) -> list[tuple[str, Any]]:
     """Every part of the workbook, in openpyxl's order, with the sheets written here.
 
     ``sheets`` maps each sheet name, in order, to its columns; openpyxl names the parts
-    ``xl/worksheets/sheet<N>.xml`` in that order.
+    ``xl/worksheets/sheet<N>.xml`` in that order. A sheet given as anything but a list of
+    columns (the export's compressed member of an unchanged sheet) is passed through as it
+    is, for ``export.deterministic_zip``.
     """
-    written = {f"xl/worksheets/sheet{n}.xml": columns
-               for n, columns in enumerate(sheets.values(), 1)}
-    return [(name, sheet_xml(written[name]) if name in written else data)
+    written = {sheet_member(n): columns for n, columns in enumerate(sheets.values(), 1)}
+    return [(name, member(written[name]) if name in written else data)
             for name, data in skeleton_members(list(sheets), creator, created)]
+
+
+def member(columns: Sequence[Sequence] | Any) -> Any:
+    """A sheet's XML from its columns; a ready member unchanged."""
+    return sheet_xml(columns) if isinstance(columns, list | tuple) else columns

@@ -316,7 +316,8 @@ UNCHANGED_RESOURCES = {f"data/{n}.{f}" for n in ("admin-units", "unit-crosswalk"
 
 
 @pytest.mark.parametrize(("edit", "expected_linked"), [
-    pytest.param(retitled, UNCHANGED_RESOURCES, id="one project row"),
+    pytest.param(retitled, UNCHANGED_RESOURCES | {"data/statistics.json"},
+                 id="one project row"),
     pytest.param(lambda rows: rows["establishments"][0].update(phone="0912345678"),
                  UNCHANGED_RESOURCES | {"data/establishments.csv", "data/establishments.json",
                                         "data/projects.csv", "data/projects.json",
@@ -409,3 +410,31 @@ def test_statistics_key_follows_the_columns_it_keeps(make_package):
 
     before, after = statistics_of(make_package()), statistics_of(make_package(edit, "edited"))
     assert (False, False) == (before[0] == after[0], before[1] == after[1])
+
+
+@pytest.fixture
+def sheets_written(monkeypatch) -> list[str]:
+    """The first cell of each worksheet written as XML (not copied compressed)."""
+    from pipeline import spreadsheet
+
+    written: list[str] = []
+    original = spreadsheet.sheet_xml
+
+    def counting(columns):
+        written.append(str(columns[0][0]))
+        return original(columns)
+
+    monkeypatch.setattr(spreadsheet, "sheet_xml", counting)
+    return written
+
+
+def test_a_republish_writes_only_the_changed_sheets(make_package, tmp_path, sheets_written):
+    first, _ = load_package(make_package(folder="first"))
+    export_open_data(first, tmp_path / "old", version="0.1.0", created=CREATED,
+                     cache=tmp_path / "cache")
+    sheets_written.clear()
+    changed, _ = load_package(make_package(retitled, folder="second"))
+    export_open_data(changed, tmp_path / "new", version="0.1.0", created=CREATED,
+                     previous=tmp_path / "old", cache=tmp_path / "cache")
+    readme_title = first.descriptor["title"]
+    assert [readme_title, "project_id"] == sheets_written

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import random
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -9,11 +12,14 @@ import pytest
 
 from pipeline.export_cache import (
     MANIFEST,
+    Deflated,
     OutputFiles,
     Stored,
     digest,
     frame_digest,
+    raw_members,
     read_manifest,
+    write_member,
     write_new,
 )
 
@@ -104,3 +110,70 @@ def test_writing_replaces_a_hard_link_without_touching_its_other_name(tmp_path):
     staged.hardlink_to(published)
     write_new(staged, b"new")
     assert (b"published", b"new") == (published.read_bytes(), staged.read_bytes())
+
+
+def noise(size: int) -> bytes:
+    """Bytes that compress poorly and well in turns (seeded: the same in every run)."""
+    chance = random.Random(size)
+    return b"".join(bytes(chance.randrange(256) for _ in range(64)) + b"abc" * 50
+                    for _ in range(size // 214 + 1))[:size]
+
+
+MEMBERS = [
+    [("a.csv", b"id,name\r\n1,x\r\n")],
+    [("dữ-liệu/đồ.csv", "Đồ gỗ, mây tre".encode())],
+    [("empty.txt", b"")],
+    [("big.bin", noise(300_000)), ("second.json", b"[]"), ("third.csv", noise(70_000))],
+]
+
+
+def archive_bytes(members: list[tuple[str, bytes]], raw: bool) -> bytes:
+    """An archive written by ``ZipFile.writestr`` or, with ``raw``, by ``write_member``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 27, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            if raw:
+                write_member(archive, info, Deflated.of(data))
+            else:
+                archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("members", MEMBERS)
+def test_a_member_written_compressed_gives_the_bytes_zipfile_writes(members):
+    assert archive_bytes(members, raw=False) == archive_bytes(members, raw=True)
+
+
+@pytest.mark.parametrize("members", MEMBERS)
+def test_raw_members_are_the_compressed_members_as_written(members):
+    data = archive_bytes(members, raw=False)
+    wanted = {name for name, _ in members[::2]}
+    expected = {name: Deflated.of(content) for name, content in members if name in wanted}
+    assert expected == raw_members(data, wanted)
+
+
+def previous_archive(tmp_path: Path, tamper: bool) -> OutputFiles:
+    """A previous output holding ``data/x.zip`` recorded with member keys."""
+    first = OutputFiles.open(tmp_path / "old", None, None)
+    first.put("data/x.zip", "k1", lambda: archive_bytes(MEMBERS[3], raw=False),
+              {"big.bin": "b", "second.json": "s", "third.csv": "t"})
+    first.save(tmp_path / "cache")
+    if tamper:
+        path = tmp_path / "old" / "data" / "x.zip"
+        path.write_bytes(path.read_bytes() + b"\0")
+    return OutputFiles.open(tmp_path / "new", tmp_path / "old", tmp_path / "cache")
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    (False, {"big.bin", "third.csv"}),
+    (True, set()),
+])
+def test_previous_members_are_those_with_the_same_key_in_the_recorded_archive(
+        tmp_path, tamper, expected):
+    files = previous_archive(tmp_path, tamper)
+    found = files.previous_members("data/x.zip", {"big.bin": "b", "second.json": "changed",
+                                                  "third.csv": "t", "new.csv": "n"})
+    assert expected == set(found)
