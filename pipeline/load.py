@@ -279,23 +279,69 @@ def load_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None, list
         return None, [problem("missing-file", file, name,
                               "Không tìm thấy tệp dữ liệu.", "The data file does not exist.")]
     data = path.read_bytes()
-    text, problems = decode(data, file, name)
-    if text is None:
-        return None, problems
+    head, problems = decode(data if EMPTY.fullmatch(data) else header_bytes(data), file, name)
+    if head is None:
+        return None, problems if EMPTY.fullmatch(data) else decode(data, file, name)[1]
     expected = [f["name"] for f in resource["schema"]["fields"]]
-    problems = check_header([nfc(h) for h in first_record(text)], expected, file, name)
+    problems = check_header([nfc(h) for h in first_record(head)], expected, file, name)
     if problems:
         return None, problems
-    normal = unicodedata.is_normalized("NFC", text)
-    payload = parse_input(data, text, normal)
     try:
-        records = read_records(payload)
+        records, payload, original = parse(data, head)
+    except UnicodeDecodeError:
+        return None, decode(data, file, name)[1]
     except pd.errors.ParserError as exc:
         return None, [extra_cells(str(exc), file, name)]
     raw = without_blank_rows(records)
     found = sorted(short_rows(payload, records, raw, file, name)
                    + blank_rows(records, raw, file, name), key=lambda p: p.row)
-    return raw, found if normal else found + nfc_warnings(text, raw, file, name)
+    if original is None:
+        return raw, found
+    return raw, found + nfc_warnings(original, raw, file, name)
+
+
+def header_bytes(data: bytes) -> bytes:
+    """The file up to the end of its header record (a quoted name may hold a line end)."""
+    end = 0
+    while end < len(data):
+        end = data.find(b"\n", end) + 1 or len(data)
+        if not data.count(b'"', 0, end) % 2:
+            break
+    return data[:end]
+
+
+def parse(data: bytes, head: str) -> tuple[pd.DataFrame, bytes, str | None]:
+    """(every record, the bytes parsed, the text as written when it was not in NFC).
+
+    The usual file (LF line ends, NFC text) is parsed straight from its bytes: pandas
+    decodes every cell strictly, so a file that is not UTF-8 raises UnicodeDecodeError
+    here and is decoded again by the caller only to say where. NFC is then checked on the
+    parsed columns, not on a decoded copy of the whole file. Otherwise the text is
+    decoded, normalised and parsed again (see ``parse_input``).
+    """
+    if b"\r" not in data:
+        payload = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        records = read_records(payload)
+        if data.isascii() or (unicodedata.is_normalized("NFC", head)
+                              and columns_in_nfc(records)):
+            return records, payload, None
+    text = data.decode("utf-8-sig")
+    normal = unicodedata.is_normalized("NFC", text)
+    payload = parse_input(data, text, normal)
+    return read_records(payload), payload, None if normal else text
+
+
+def columns_in_nfc(records: pd.DataFrame) -> bool:
+    """Every cell is in NFC: one test per column of its cells joined by line ends.
+
+    A line end never composes with a neighbouring character, so the joined text is NFC
+    exactly when each cell is; a column of ASCII text needs no test at all.
+    """
+    for column in records.columns:
+        joined = "\n".join(records[column].to_numpy(dtype=object))
+        if not (joined.isascii() or unicodedata.is_normalized("NFC", joined)):
+            return False
+    return True
 
 
 def extra_cells(detail: str, file: str, resource: str) -> Problem:

@@ -172,3 +172,53 @@ def test_integer_columns(cells, expected):
     typed = typed_column(pd.Series(cells, dtype=str), {"type": "integer"})
     assert "Int64" == str(typed.dtype)
     assert expected == [None if pd.isna(v) else int(v) for v in typed]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"a,b\nc,d\n", b"a,b\n"),
+    (b"a,b", b"a,b"),
+    (b'"a\nb",c\nd,e\n', b'"a\nb",c\n'),  # a quoted name holding a line end
+    (b'"a ""x""",b\nc,d\n', b'"a ""x""",b\n'),  # doubled quotes inside a quoted name
+    (b"\na,b\n", b"\n"),  # a blank first line is the header, as csv reads it
+    (b"", b""),
+])
+def test_header_bytes(data, expected):
+    from pipeline.load import header_bytes
+
+    assert expected == header_bytes(data)
+
+
+def bad_byte_in_row(row: int, line_end: bytes):
+    """Replace the 'ò' of the given file row (1 = header) with a Windows-1258 byte."""
+    def change(path):
+        lines = path.read_bytes().split(b"\n")
+        lines[row - 1] = lines[row - 1].replace("ò".encode(), b"\xf2", 1)
+        path.write_bytes(line_end.join(lines))
+    return change
+
+
+@pytest.mark.parametrize(("row", "line_end"), [(2, b"\n"), (3, b"\n"), (2, b"\r\n"),
+                                               (3, b"\r\n")])
+def test_a_byte_that_is_not_utf8_is_named_by_row(tiny_package, row, line_end):
+    path = tiny_package / "establishments.csv"
+    assert "ò".encode() in path.read_bytes().split(b"\n")[row - 1]
+    bad_byte_in_row(row, line_end)(path)
+    package, report = load_package(tiny_package)
+    found = [(p.type, p.file.rsplit("/", 1)[-1], p.row) for p in report.problems]
+    assert [("encoding-error", "establishments.csv", row)] == found
+    assert "establishments" not in package.frames
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"name": ["Hợp tác xã", "Tre"]}, True),
+    ({"name": ["Hop tac xa", "Tre"]}, True),  # ASCII: no test needed
+    ({"name": ["Hợp tác xã", "Tre"], "address": ["Xo\u0301m", ""]}, False),  # decomposed
+    ({"address": ["\u0301", "x"]}, True),  # a lone mark at a cell start is NFC
+    ({"address": ["\u212b"]}, False),  # Angstrom sign: NFC makes it Å
+])
+def test_columns_in_nfc(cells, expected):
+    import pandas as pd
+
+    from pipeline.load import columns_in_nfc
+
+    assert expected == columns_in_nfc(pd.DataFrame(cells, dtype=str))
