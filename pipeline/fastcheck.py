@@ -188,11 +188,12 @@ def screen_integers(cells: np.ndarray, present: np.ndarray,
     """Integers written as plain digits; the loader's values when every present cell is.
 
     A column of plain digits is recognised by one test of its joined text (no regular
-    expression); the loader converted exactly those cells to the same int64 values.
+    expression); the loader converted exactly those cells to int64, exactly (a number
+    too large for int64 is missing there, and then the column is screened here). Any
+    length is safe: Frictionless reads the same digits with ``int`` to the same value.
     """
-    shown = cells[present]
-    if (loaded is not None and loaded.dtype == "Int64" and plain_digits(shown)
-            and max(map(len, shown)) <= MAX_DIGITS):
+    if (loaded is not None and loaded.dtype == "Int64" and plain_digits(cells[present])
+            and loaded.notna().to_numpy()[present].all()):
         return present.copy(), pd.Series(loaded.array)
     ok = matching(DIGITS, cells, present)
     numbers = np.where(ok, cells, "0").astype(np.int64)

@@ -30,7 +30,6 @@ from pipeline.report import Problem, Report
 DESCRIPTOR = "datapackage.yaml"
 NON_NFC = "non-nfc-text"
 EMPTY = re.compile(rb"[\xef\xbb\xbf \t\r\n]*")
-MAX_INT_DIGITS = 18  # digits that always fit in int64
 # libyaml's loader when PyYAML was built with it: the pure-Python one takes a tenth of a
 # second on the schemas, as long as validating a whole national package should.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -223,10 +222,11 @@ def without_blank_rows(records: pd.DataFrame) -> pd.DataFrame:
 def typed_column(values: pd.Series, spec: dict) -> pd.Series:
     """A column converted to the schema type; unparseable and empty cells become missing."""
     kind = spec.get("type", "string")
-    blank = pd.Series(values.to_numpy(dtype=object) == "", index=values.index)  # numpy: 5x
+    blank = values.to_numpy(dtype=object) == ""  # numpy: 5x pandas' string comparison
     if kind == "integer":
-        if ascii_digits(values):
-            return plain_integers(values, blank.to_numpy())
+        plain = plain_integers(values, blank)
+        if plain is not None:
+            return plain
         numbers = pd.to_numeric(values.where(values.str.fullmatch(r"[+-]?\d+"), None),
                                 errors="coerce")
         return numbers.astype("Int64")
@@ -239,13 +239,15 @@ def typed_column(values: pd.Series, spec: dict) -> pd.Series:
         return values.map(mapping).astype("boolean")
     if kind == "date":
         return pd.to_datetime(values.where(~blank, None), format="%Y-%m-%d", errors="coerce")
-    return values.where(~blank, None).astype("string")
+    return text_column(values, blank)
 
 
-def ascii_digits(values: pd.Series) -> bool:
-    """Every cell is empty or ASCII digits that fit in int64: the common, fast case."""
-    cells = values.to_numpy(dtype=object)
-    return plain_digits(cells) and max(map(len, cells)) <= MAX_INT_DIGITS
+def text_column(values: pd.Series, blank: np.ndarray) -> pd.Series:
+    """Text with empty cells missing: a change of string dtype only, when none is empty."""
+    typed = values.astype("string")
+    if blank.any():
+        typed = typed.mask(blank)
+    return typed
 
 
 def plain_digits(cells: np.ndarray) -> bool:
@@ -259,9 +261,19 @@ def plain_digits(cells: np.ndarray) -> bool:
     return joined.isascii() and joined.encode("ascii").isdigit()
 
 
-def plain_integers(values: pd.Series, blank: np.ndarray) -> pd.Series:
-    """Empty-or-digit cells as Int64, converted by numpy in one call."""
-    digits = np.where(blank, "0", values.to_numpy(dtype=object)).astype(np.int64)
+def plain_integers(values: pd.Series, blank: np.ndarray) -> pd.Series | None:
+    """Empty-or-digit cells as Int64, converted by numpy in one call (None otherwise).
+
+    A number too large for int64 stops the conversion (OverflowError): such a column is
+    read cell by cell like any other that is not plain.
+    """
+    cells = values.to_numpy(dtype=object)
+    if not plain_digits(cells):
+        return None
+    try:
+        digits = (np.where(blank, "0", cells) if blank.any() else cells).astype(np.int64)
+    except OverflowError:
+        return None
     return pd.Series(pd.arrays.IntegerArray(digits, blank.copy()), index=values.index)
 
 
