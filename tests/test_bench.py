@@ -133,3 +133,27 @@ def test_empty_output_removes_the_output_and_its_build_cache(tmp_path: Path):
         (folder / "index.html").write_text("old", encoding="utf-8")
     bench.empty_output(out)
     assert (False, False) == (out.exists(), cache_dir(out).exists())
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs /proc")
+def test_tree_memory_counts_the_memory_of_grandchildren():
+    """The page renderer forks workers: their memory must count in the publish's peak."""
+    import subprocess
+    import sys
+    import time
+
+    script = ("import os, time\n"
+              "if os.fork() == 0:\n"
+              "    block = bytearray(os.urandom(1024)) * (80 * 1024)\n"
+              "    time.sleep(1.5)\n"
+              "    os._exit(0)\n"
+              "os.wait()\n")
+    child = subprocess.Popen([sys.executable, "-c", script])
+    with bench.TreeMemory(child.pid, every=0.05) as memory:
+        seen = []
+        while child.poll() is None:
+            seen.append(len(bench.tree(child.pid)))
+            time.sleep(0.01)
+        child.wait()
+    assert max(seen) >= 2
+    assert memory.peak_kb >= 80 * 1024
