@@ -100,6 +100,30 @@ def lookup(frame: pd.DataFrame, key: str, columns: list[str], prefix: str) -> pd
     return table.add_prefix(prefix)
 
 
+def positions(keys: pd.Series, frame: pd.DataFrame, key: str) -> np.ndarray:
+    """For each of ``keys``, the position in ``frame`` of the first row with that ``key``.
+
+    -1 where there is none (or the key is missing). Like ``lookup`` + ``join``, but the
+    caller takes only the columns it needs, instead of a copy of every column of the
+    projects with the looked-up ones added.
+    """
+    column = frame[key]
+    first = (column.notna() & ~column.duplicated()).to_numpy()
+    found = pd.Index(column.to_numpy(dtype=object)[first]).get_indexer(keys)
+    return np.where(found >= 0, np.flatnonzero(first)[found], -1)
+
+
+def taken(column: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """``column``'s values at positions ``at`` (missing where -1), on ``index``."""
+    return pd.Series(column.array.take(at, allow_fill=True), index=index)
+
+
+def text(values: pd.Series) -> np.ndarray:
+    """Strings as a numpy object array, None where missing: numpy compares them about four
+    times faster than pandas' string arrays, and None equals no string."""
+    return values.to_numpy(dtype=object, na_value=None)
+
+
 def unparsed(package: Package, name: str, field: str) -> pd.Series:
     """Cells missing only because they did not parse: unknown, unlike an empty cell."""
     return package[name][field].isna() & (package.raw[name][field] != "")
@@ -270,19 +294,22 @@ def project_units(package: Package) -> list[Problem]:
     Both are judged on the plan year: in 2025 either level may be right, since a project
     could be placed before or after the reform; then validity dates decide.
     """
-    projects = package["projects"]
-    units = lookup(package["admin-units"].assign(unknown=dates_unknown(package)), "unit_id",
-                   ["level", "valid_from", "valid_to", "unknown"], "u_")
-    rows = projects.join(units, on="unit_id")
-    year_start, year_end = year_bounds(rows["year"])
-    before, after = year_end < DISTRICTS_ABOLISHED, year_start >= DISTRICTS_ABOLISHED
-    level = rows["u_level"]
-    wrong = known(((level == "commune") & before) | ((level == "district") & after)
-                  | (level == "province"))
-    valid = ((rows["u_valid_from"].isna() | (rows["u_valid_from"] <= year_end))
-             & (rows["u_valid_to"].isna() | (rows["u_valid_to"] >= year_start)))
-    invalid = (level.notna() & rows["year"].notna() & ~known(valid) & ~wrong
-               & ~known(rows["u_unknown"]))
+    projects, units = package["projects"], package["admin-units"]
+    at = positions(projects["unit_id"], units, "unit_id")
+    level = text(taken(units["level"], at, projects.index))
+    unknown = dates_unknown(package).to_numpy()[at] & (at >= 0)
+    valid_from = taken(units["valid_from"], at, projects.index)
+    valid_to = taken(units["valid_to"], at, projects.index)
+    year_start, year_end = year_bounds(projects["year"])
+    before = (year_end < DISTRICTS_ABOLISHED).to_numpy()
+    after = (year_start >= DISTRICTS_ABOLISHED).to_numpy()
+    wrong = (((level == "commune") & before) | ((level == "district") & after)
+             | (level == "province"))
+    valid = ((valid_from.isna() | (valid_from <= year_end))
+             & (valid_to.isna() | (valid_to >= year_start))).to_numpy()
+    invalid = ((level != None) & projects["year"].notna().to_numpy()  # noqa: E711
+               & ~valid & ~wrong & ~unknown)
+    rows = projects.assign(u_level=level)
     return flagged(
         "unit-wrong-level", package, "projects", rows[wrong], "unit_id",
         lambda r: f"Địa bàn là đơn vị cấp '{r['u_level']}': trước 01/07/2025 phải là huyện, "
@@ -301,17 +328,17 @@ def project_units(package: Package) -> list[Problem]:
 def province_codes(package: Package) -> list[Problem]:
     """A project's province is the one of its unit and of its establishment."""
     projects = package["projects"]
-    units = lookup(package["admin-units"], "unit_id", ["province_code"], "u_")
-    rows = projects.join(units, on="unit_id")
+    province = projects["province_code"]
+    units = package["admin-units"]
+    at = positions(projects["unit_id"], units, "unit_id")
+    mismatch = known(province != taken(units["province_code"], at, projects.index))
     if "establishments" in package.frames:
-        rows = rows.join(lookup(package["establishments"], "establishment_id",
-                                ["province_code"], "e_"), on="establishment_id")
-    else:
-        rows["e_province_code"] = pd.NA
-    mismatch = known((rows["province_code"] != rows["u_province_code"])
-                     | (rows["province_code"] != rows["e_province_code"]))
+        establishments = package["establishments"]
+        at = positions(projects["establishment_id"], establishments, "establishment_id")
+        mismatch |= known(province != taken(establishments["province_code"], at,
+                                            projects.index))
     return flagged(
-        "province-mismatch", package, "projects", rows[mismatch], "province_code",
+        "province-mismatch", package, "projects", projects[mismatch], "province_code",
         lambda r: "Mã tỉnh của đề án khác mã tỉnh của địa bàn hoặc của cơ sở thụ hưởng.",
         lambda r: "The project's province code differs from its unit's or its establishment's.",
     )
