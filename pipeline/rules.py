@@ -508,9 +508,10 @@ def surrounding_whitespace(package: Package) -> list[Problem]:
     """
     problems = []
     for name, raw in package.raw.items():
+        typed = package.frames.get(name, pd.DataFrame())
         cells = sorted((index, position, field)
                        for position, field in enumerate(raw.columns)
-                       for index in padded(raw[field]))
+                       for index in padded(unproven(raw[field], typed.get(field))))
         problems.extend(Problem(
             type="surrounding-whitespace", file=package.relpath(name), resource=name,
             row=int(index) + 2, field=field, value=raw.at[index, field],
@@ -518,6 +519,19 @@ def surrounding_whitespace(package: Package) -> list[Problem]:
             message_en="The cell has leading or trailing spaces; remove them.",
             severity="warning") for index, _, field in cells)
     return problems
+
+
+def unproven(column: pd.Series, typed: pd.Series | None) -> pd.Series:
+    """The cells that may have spaces at either end.
+
+    The loader's integer and date parsers accept no space (a regular expression of digits,
+    and ``%Y-%m-%d``), so a cell it typed as one has none: only the others are looked at.
+    """
+    if typed is None or not (typed.dtype == "Int64"
+                             or pd.api.types.is_datetime64_dtype(typed.dtype)):
+        return column
+    parsed = typed.notna().to_numpy()
+    return column[~parsed] if parsed.any() else column
 
 
 def padded(column: pd.Series) -> list:

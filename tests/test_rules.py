@@ -247,6 +247,22 @@ def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_packag
     assert [(2, "name"), (2, "address"), (3, "name")] == found
 
 
+@pytest.mark.parametrize(("resource", "field", "value"), [
+    ("projects", "state_support_vnd", " 150000000"),  # integer: not typed by the loader
+    ("projects", "year", "2019 "),
+    ("projects", "start_date", "2019-04-01 "),  # date: not typed either
+    ("projects", "end_date", "\u00a02019-10-01"),
+    ("establishments", "latitude", " 22.5"),  # a number is typed even with spaces
+    ("establishments", "showcase", "true "),
+])
+def test_surrounding_whitespace_in_typed_columns(make_package, resource, field, value):
+    package, _ = load_package(make_package(lambda rows: rows[resource][1].update(
+        {field: value})))
+    found = [(p.resource, p.row, p.field, p.value)
+             for p in rules.surrounding_whitespace(package)]
+    assert [(resource, 3, field, value)] == found
+
+
 @pytest.mark.parametrize(("ids", "expected"), [
     (["p-04-2019-001", "p-12-2030-999"], [2019, 2030]),  # every id plain: sliced at once
     (["p-04-2019-001", "not-an-id", None], [2019, None, None]),  # read one by one
