@@ -4,9 +4,10 @@
 ``out_dir`` (``SKIPPED``: establishments, units, contents, sectors, years, stories, datasets,
 the first page of each list and the static pages; not project pages, found through their
 establishment), splits them into *partitions* (``partition_of``: one per province for its
-establishments, ten for unit pages by the last digit of the unit code, one for everything
-else), and runs Pagefind (the ``pagefind[bin]`` binary, offline) once per partition on a
-prepared copy of its pages. Why partitions: Pagefind holds about 80 KB of memory per page
+establishments, ten for unit pages by the last digit of the unit code, ``browse`` for the
+other pages made from the data, the primary for the rest: home, stories, static pages),
+and runs Pagefind (the ``pagefind[bin]`` binary, offline) once per partition on a prepared
+copy of its pages, two runs at a time. Why partitions: Pagefind holds about 80 KB of memory per page
 until it has written its bundle (14 GB for the whole national site in one run), and a
 one-row change touches a few partitions only, so the others are reused.
 
@@ -48,6 +49,7 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -73,6 +75,14 @@ SKIPPED = re.compile(r"(^|/)(page/\d+/|by-[a-z-]+/)|(^|/)statistics/.+/|(^|/)sea
                      r"|(^|/)404\.html$|^pagefind/|(^|/)projects/p-")
 PROVINCE_PAGE = re.compile(r"^(?:[a-z]{2}/)?(?:establishments/e|projects/p)-(\d+)-")
 UNIT_PAGE = re.compile(r"^(?:[a-z]{2}/)?(?:districts|communes)/\d*(\d)")
+#: Pages made from the data outside provinces and units (years, contents, sectors, the
+#: datasets, data quality, the first page of each list): their own partition, so that a
+#: corrected row leaves the primary (home, stories, static pages, Pagefind's scripts) alone.
+BROWSE_PAGE = re.compile(r"^(?:[a-z]{2}/)?(?:years|contents|sectors|datasets|data-quality"
+                         r"|projects|establishments|districts|communes|statistics)/")
+BROWSE = "browse"
+#: Pagefind runs at a time: each is single-threaded, and a republish has two or three.
+PAGEFIND_RUNS = 2
 
 MAIN_OPEN = re.compile(r"<main\b[^>]*>", re.IGNORECASE)
 MAIN_CLOSE = re.compile(r"</main\s*>", re.IGNORECASE)
@@ -171,13 +181,15 @@ def prepared(page: str) -> str | None:
 
 def partition_of(relative: str) -> str:
     """The partition of a page: ``p04`` (province 04's establishment pages; project pages,
-    when indexed, too),
-    ``units-7`` (district and commune pages by the last digit of their code) or ``site``."""
+    when indexed, too), ``units-7`` (district and commune pages by the last digit of their
+    code), ``browse`` (``BROWSE_PAGE``) or ``site``."""
     province = PROVINCE_PAGE.match(relative)
     if province:
         return f"p{province.group(1)}"
     unit = UNIT_PAGE.match(relative)
-    return f"units-{unit.group(1)}" if unit else PRIMARY
+    if unit:
+        return f"units-{unit.group(1)}"
+    return BROWSE if BROWSE_PAGE.match(relative) else PRIMARY
 
 
 def grouped_pages(out_dir: Path) -> dict[str, list[str]]:
@@ -337,6 +349,18 @@ def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool)
         index_only(target)
 
 
+def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]]) -> None:
+    """Index these partitions, ``PAGEFIND_RUNS`` at a time (threads wait on the Pagefind
+    processes); the first failure stops the build."""
+    if len(runs) < 2:
+        for part, target, primary in runs:
+            build_partition(out_dir, part, target, primary)
+        return
+    with ThreadPoolExecutor(max_workers=PAGEFIND_RUNS) as pool:
+        for future in [pool.submit(build_partition, out_dir, *run) for run in runs]:
+            future.result()
+
+
 # --- reuse ---------------------------------------------------------------------------------
 
 def link_tree(source: Path, target: Path, skip: Iterable[str] = ()) -> None:
@@ -436,13 +460,13 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
         raise SearchIndexError("no page to index")
     counts: dict[str, dict[str, int]] = {}
     built: dict[str, Path] = {}
-    reuses = 0
-    for number, part in enumerate(found):
-        target = bundle if number == 0 else bundle / PARTS / part.folder
-        if reused(part, target, sources, cache):
-            reuses += 1
-        else:
-            build_partition(out_dir, part, target, primary=number == 0)
+    targets = [bundle if number == 0 else bundle / PARTS / part.folder
+               for number, part in enumerate(found)]
+    fresh = [(part, target, number == 0) for number, (part, target)
+             in enumerate(zip(found, targets, strict=True))
+             if not reused(part, target, sources, cache)]
+    build_partitions(out_dir, fresh)
+    for part, target in zip(found, targets, strict=True):
         if (target / ENTRY).is_file():
             counts[part.folder], built[part.folder] = index_languages(target), target
     if found[0].folder not in counts:
@@ -452,4 +476,4 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     remember(cache, built)
     languages = sorted({lang for c in counts.values() for lang in c})
     return IndexSummary(sum(n for c in counts.values() for n in c.values()), tuple(languages),
-                        len(found), reuses)
+                        len(found), len(found) - len(fresh))
