@@ -344,9 +344,16 @@ def province_codes(package: Package) -> list[Problem]:
     )
 
 
+PLAN_KEYS = ["province_code", "year", "level"]
+
+
 def plan_sums(projects: pd.DataFrame) -> pd.DataFrame:
-    """State support and disbursement per province, year and level (NA if any amount is)."""
-    grouped = projects.groupby(["province_code", "year", "level"])
+    """Projects, state support and disbursement per province, year and level.
+
+    A sum is NA if any of its amounts is; projects with a key missing are left out. Groups
+    come in the order of their first project.
+    """
+    grouped = projects.groupby(PLAN_KEYS, sort=False)
     return pd.DataFrame({
         "project_count": grouped.size(),
         "sum_state": grouped["state_support_vnd"].sum(skipna=False),
@@ -354,20 +361,26 @@ def plan_sums(projects: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def plan_totals(package: Package) -> list[Problem]:
+def plans(package: Package) -> list[Problem]:
+    """``plan_totals`` and ``plans_present`` on one grouping of the projects."""
+    sums = plan_sums(package["projects"])
+    return plan_totals(package, sums) + plans_present(package, sums)
+
+
+def plan_totals(package: Package, sums: pd.DataFrame | None = None) -> list[Problem]:
     """A plan's approved and disbursed amounts are the sums over that year's projects.
 
     A project whose province, year or level is unknown could belong to any plan, so the
     totals are not judged until it is fixed (its own error is already reported).
+    ``sums`` is ``plan_sums`` of the projects, when the caller has it.
     """
     plans, projects = package["annual-plans"], package["projects"]
-    if projects[["province_code", "year", "level"]].isna().any(axis=None):
+    if projects[PLAN_KEYS].isna().any(axis=None):
         return []
-    sums = plan_sums(projects)
-    rows = plans.join(sums, on=["province_code", "year", "level"])
+    rows = plans.join(plan_sums(projects) if sums is None else sums, on=PLAN_KEYS)
     no_projects = rows["project_count"].isna()
     rows.loc[no_projects, ["sum_state", "sum_disbursed"]] = 0
-    keyed = rows[["province_code", "year", "level"]].notna().all(axis=1)
+    keyed = rows[PLAN_KEYS].notna().all(axis=1)
     approved = rows[keyed & known(rows["approved_vnd"] != rows["sum_state"])]
     disbursed = rows[keyed & known(rows["disbursed_vnd"] != rows["sum_disbursed"])]
     return flagged(
@@ -385,20 +398,17 @@ def plan_totals(package: Package) -> list[Problem]:
     )
 
 
-def plans_present(package: Package) -> list[Problem]:
-    """Every year and level that has projects needs its plan row."""
-    keys = ["province_code", "year", "level"]
-    have = pd.MultiIndex.from_frame(package["annual-plans"][keys].dropna())
-    projects = package["projects"].dropna(subset=keys)
-    missing = projects[~pd.MultiIndex.from_frame(projects[keys]).isin(have)]
-    missing = missing.drop_duplicates(keys)
+def plans_present(package: Package, sums: pd.DataFrame | None = None) -> list[Problem]:
+    """Every year and level that has projects needs its plan row (in project order)."""
+    have = pd.MultiIndex.from_frame(package["annual-plans"][PLAN_KEYS].dropna())
+    groups = (plan_sums(package["projects"]) if sums is None else sums).index
     return [Problem(type="plan-missing", file=package.relpath("annual-plans"),
-                    resource="annual-plans", field="year", value=f"{r.year} {r.level}",
-                    message_vi=f"Có đề án cấp {r.level} năm {r.year} (tỉnh {r.province_code}) "
+                    resource="annual-plans", field="year", value=f"{year} {level}",
+                    message_vi=f"Có đề án cấp {level} năm {year} (tỉnh {province}) "
                                "nhưng không có dòng kế hoạch tương ứng.",
-                    message_en=f"There are {r.level} projects in {r.year} (province "
-                               f"{r.province_code}) but no plan row for them.")
-            for r in missing.itertuples()]
+                    message_en=f"There are {level} projects in {year} (province "
+                               f"{province}) but no plan row for them.")
+            for province, year, level in groups[~groups.isin(have)]]
 
 
 def plans_over_planned(package: Package) -> list[Problem]:
@@ -553,7 +563,7 @@ def padded(column: pd.Series) -> list:
 
 def story_establishments(package: Package, stories: Iterable[dict]) -> list[Problem]:
     """A story is about one establishment, which must exist in the data."""
-    ids = set(package["establishments"]["establishment_id"].dropna())
+    ids = set(package["establishments"]["establishment_id"].dropna().to_numpy(dtype=object))
     problems = []
     for story in stories:
         found = story["metadata"].get("establishment")
@@ -580,8 +590,7 @@ RULES: tuple[tuple[Rule, tuple[str, ...]], ...] = (
     (project_id_year, ("projects",)),
     (project_units, ("projects", "admin-units")),
     (province_codes, ("projects", "admin-units")),
-    (plan_totals, ("projects", "annual-plans")),
-    (plans_present, ("projects", "annual-plans")),
+    (plans, ("projects", "annual-plans")),
     (plans_over_planned, ("annual-plans",)),
     (unit_ids, ("admin-units",)),
     (parent_validity, ("admin-units",)),

@@ -215,6 +215,30 @@ def test_a_year_level_with_projects_needs_a_plan_row(make_package):
     assert expected == (found.type, found.file, found.row, found.field, found.value)
 
 
+@pytest.mark.parametrize("edit", [
+    lambda rows: rows["annual-plans"].pop(0),
+    lambda rows: (rows["annual-plans"].pop(2), rows["annual-plans"].pop(0)),
+    lambda rows: rows["projects"][0].update(year=""),  # a key missing: totals not judged
+    lambda rows: rows["projects"][1].update(level="national", state_support_vnd="1"),
+    lambda rows: None,
+], ids=["one plan gone", "two plans gone", "year missing", "level changed", "clean"])
+def test_plans_groups_once_and_says_the_same(make_package, edit):
+    package, _ = load_package(make_package(edit))
+    apart = rules.plan_totals(package) + rules.plans_present(package)
+    assert apart == rules.plans(package)
+
+
+def test_missing_plans_come_in_project_order(make_package):
+    def edit(rows):
+        rows["annual-plans"].clear()
+    package, _ = load_package(make_package(edit))
+    projects = package["projects"]
+    expected = list(dict.fromkeys(f"{y} {lv}" for y, lv in zip(projects["year"],
+                                                                 projects["level"],
+                                                                 strict=True)))
+    assert expected == [p.value for p in rules.plans_present(package)]
+
+
 def test_approved_over_planned_is_a_warning(make_package):
     package, _ = load_package(make_package(plan(0, planned_vnd="100000000")))
     expected = [("plan-approved-over-planned", 2, "approved_vnd", "warning")]
