@@ -425,15 +425,20 @@ def failures(page: str, verdicts: list[TagVerdict], files: set[str],
     return external
 
 
-def check_links(output_dir: Path, siteurl: str = "", *,
-                cache: Path | None = None) -> LinkReport:
+Listing = list[tuple[str, os.DirEntry]]
+
+
+def check_links(output_dir: Path, siteurl: str = "", *, cache: Path | None = None,
+                listing: Listing | None = None) -> LinkReport:
     """Broken internal links and loads from other hosts, every HTML page of ``output_dir``.
 
     With ``cache``, an unchanged page whose remembered targets all exist is not read again;
     one with a target now missing is read again, so the report names each broken address.
+    ``listing`` is ``site_files(output_dir)`` when the caller has it already (the privacy
+    check walks the same files: at national scale a walk with its stats is about a second).
     """
     output_dir, report = Path(output_dir), LinkReport()
-    listing = site_files(output_dir)
+    listing = site_files(output_dir) if listing is None else listing
     judge = LinkJudge(siteurl, {name for name, _ in listing})
     memory = FileMemory(cache, "links", code_salt(siteurl))
     for page, entry in listing:

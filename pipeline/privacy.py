@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
-from pipeline.checks import FileMemory, site_files
+from pipeline.checks import FileMemory, Listing, site_files
 from pipeline.load import Package
 from pipeline.report import Problem
 
@@ -318,11 +318,13 @@ class Matcher:
 
 # -- the check ----------------------------------------------------------------------------------
 
-def check_output(package: Package, out_dir: Path, *, cache: Path | None = None) -> list[Problem]:
+def check_output(package: Package, out_dir: Path, *, cache: Path | None = None,
+                 listing: Listing | None = None) -> list[Problem]:
     """One problem per (file, private value) found anywhere under ``out_dir``.
 
     ``cache`` (the build's cache folder) remembers each file's hits, so an unchanged file
     is not read again while the private values stay the same; new values rescan everything.
+    ``listing`` is ``checks.site_files(out_dir)`` when the caller has walked it already.
     """
     values = private_values(package)
     if not values:
@@ -330,7 +332,7 @@ def check_output(package: Package, out_dir: Path, *, cache: Path | None = None) 
     matcher = Matcher(values)
     memory = FileMemory(cache, "privacy", salt(matcher.values))
     problems = []
-    for relative, entry in site_files(Path(out_dir)):
+    for relative, entry in site_files(Path(out_dir)) if listing is None else listing:
         hits = memory.recall(relative, entry)
         if hits is None:
             hits = file_hits(matcher, relative, Path(entry.path).read_bytes())

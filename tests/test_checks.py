@@ -245,3 +245,16 @@ def test_a_descriptor_changed_after_the_export_fails_with_or_without_the_cache(
 ])
 def test_a_resource_key_covers_the_resources_its_foreign_keys_reach(entries, name, expected):
     assert expected == checks.reached(name, entries)
+
+
+@pytest.mark.parametrize(("listed", "expected"), [
+    (None, ["/b/"]),                        # walked by the check itself
+    (("index.html", "a/index.html"), ["/b/"]),
+    (("index.html",), []),                  # a page left out of the listing is not read
+])
+def test_check_links_reads_the_pages_of_the_listing_it_is_given(tmp_path, listed, expected):
+    root = site(tmp_path, '<a href="/b/">b</a>')
+    listing = None if listed is None else [
+        (name, entry) for name, entry in checks.site_files(root) if name in listed]
+    report = check_links(root, SITEURL, listing=listing)
+    assert expected == [reference.target for reference in report.broken]

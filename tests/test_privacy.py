@@ -248,3 +248,21 @@ def test_case_partners_skipping_uncased_blocks_equal_folding_every_character():
 ])
 def test_case_partners_of_a_letter(char, expected):
     assert frozenset(expected) == privacy.case_partners()[char]
+
+
+@pytest.mark.parametrize(("listed", "expected"), [
+    (None, ["leak.html"]),
+    (("leak.html",), ["leak.html"]),
+    (("clean.html",), []),  # a file left out of the listing is not read
+])
+def test_check_output_reads_the_files_of_the_listing_it_is_given(package, tmp_path, listed,
+                                                                  expected):
+    from pipeline.checks import site_files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "leak.html").write_text("<p>Nông Văn Lạc</p>", encoding="utf-8")
+    (out / "clean.html").write_text("<p>Lò rèn</p>", encoding="utf-8")
+    listing = None if listed is None else [
+        (name, entry) for name, entry in site_files(out) if name in listed]
+    assert expected == [p.file for p in check_output(package, out, listing=listing)]
