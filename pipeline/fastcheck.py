@@ -145,7 +145,8 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, typed: pd.DataFrame,
         missing = np.asarray(missing, dtype=bool)
         loaded = typed[spec.name] if spec.name in typed.columns else None
         ok, values = screen(cells, ~missing, spec, loaded)
-        ok = ok & within(cells, ~missing, values, spec)
+        if ok.any():  # a type the screen does not read: every cell is judged anyway
+            ok = ok & within(cells, ~missing, values, spec)
         suspect = (~missing & ~ok) | (missing & bool(spec.constraints.get("required")))
         keys = canonical(cells, values, ok & ~missing, spec) if spec.name in keyed else None
         for index in np.flatnonzero(suspect):
@@ -167,7 +168,7 @@ def screen(cells: np.ndarray, present: np.ndarray, spec: fl.Field,
     """
     kind = spec.type
     if kind == "string" and spec.format == "default":
-        return np.ones(len(cells), bool), pd.Series(cells)
+        return np.ones(len(cells), bool), as_text(cells)
     if kind == "integer" and spec.bare_number:
         return screen_integers(cells, present, loaded)
     if kind == "number" and spec.bare_number and spec.decimal_char == ".":
@@ -176,11 +177,17 @@ def screen(cells: np.ndarray, present: np.ndarray, spec: fl.Field,
     if kind == "boolean":
         mapping = {**dict.fromkeys(spec.true_values, True),
                    **dict.fromkeys(spec.false_values, False)}
-        column = pd.Series(cells)
+        column = as_text(cells)
         return column.isin(list(mapping)).to_numpy(), column.map(mapping)
     if kind == "date" and spec.format == "default":
         return screen_dates(cells, present, loaded)
-    return np.zeros(len(cells), bool), pd.Series(cells)  # any other type: Frictionless judges
+    return np.zeros(len(cells), bool), as_text(cells)  # any other type: Frictionless judges
+
+
+def as_text(cells: np.ndarray) -> pd.Series:
+    """The cells as a Series of Python strings, without pandas inferring a dtype from
+    every cell (half a millisecond per column at national scale)."""
+    return pd.Series(cells, dtype=object, copy=False)
 
 
 def screen_integers(cells: np.ndarray, present: np.ndarray,
@@ -254,7 +261,7 @@ def within(cells: np.ndarray, present: np.ndarray, values: pd.Series,
     if "pattern" in constraints:
         ok &= matching(constraints["pattern"], cells, present)
     if "enum" in constraints:
-        ok &= pd.Series(cells).isin([str(v) for v in constraints["enum"]]).to_numpy()
+        ok &= as_text(cells).isin([str(v) for v in constraints["enum"]]).to_numpy()
     if "minLength" in constraints or "maxLength" in constraints:
         lengths = np.fromiter(map(len, cells), np.int64, len(cells))
         ok &= lengths >= constraints.get("minLength", 0)

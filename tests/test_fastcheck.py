@@ -189,3 +189,25 @@ def test_single_line_patterns(pattern: str, expected: bool):
 def test_matching_is_exact_per_cell(pattern: str, cells: list[str], expected: list[bool]):
     values = np.array(cells, dtype=object)
     assert expected == matching(pattern, values, values != "").tolist()
+
+
+@pytest.mark.parametrize(("field", "cells", "rows"), [
+    # types the screen does not read, with a bound: every cell is judged by Frictionless
+    ({"name": "x", "type": "year", "constraints": {"minimum": 2000}},
+     ["2019", "1999", ""], [3]),
+    ({"name": "x", "type": "number", "bareNumber": False, "constraints": {"maximum": 10}},
+     ["5 %", "11", "x"], [3, 4]),
+    ({"name": "x", "type": "integer", "constraints": {"minimum": 1}},  # screened
+     ["5", "0", "+3"], [3]),
+])
+def test_unscreened_types_with_bounds_are_judged(field, cells, rows):
+    import frictionless as fl
+    import pandas as pd
+
+    from pipeline.fastcheck import check_cells
+
+    schema = fl.Schema.from_descriptor({"fields": [field]})
+    resource = fl.Resource(name="t", path="t.csv", schema=schema)
+    raw = pd.DataFrame({"x": cells}, dtype=str)
+    result = check_cells(resource, raw, pd.DataFrame(index=raw.index), set())
+    assert rows == sorted(key[0] for key, _ in result.errors)
