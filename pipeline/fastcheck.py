@@ -319,7 +319,12 @@ def canonical(cells: np.ndarray, values: pd.Series, ok: np.ndarray,
 
 
 def previous_rows(keys: pd.DataFrame, result: Checked) -> pd.Series:
-    """For each row, the spreadsheet row of the last earlier row with the same key."""
+    """For each row, the spreadsheet row of the last earlier row with the same key.
+
+    Keys rarely repeat: one hash pass says so, and only then are rows grouped by key.
+    """
+    if not keys.duplicated().any():
+        return pd.Series(np.nan, index=keys.index)
     rows = pd.Series(result.raw.index.to_numpy() + 2, index=keys.index)
     return rows.groupby([keys[c] for c in keys.columns], dropna=False, sort=False).shift(1)
 
@@ -329,7 +334,7 @@ def check_unique(result: Checked) -> None:
     for number, spec in enumerate(result.resource.schema.fields, start=1):
         if not spec.constraints.get("unique"):
             continue
-        keys = pd.DataFrame({spec.name: result.keys[spec.name]})
+        keys = pd.DataFrame({spec.name: result.keys[spec.name]}, dtype=object)
         previous = previous_rows(keys, result)
         repeated = previous.notna().to_numpy() & pd.notna(keys[spec.name]).to_numpy()
         for index in np.flatnonzero(repeated):
@@ -345,7 +350,7 @@ def check_primary_key(result: Checked) -> None:
     names = result.resource.schema.primary_key
     if not names:
         return
-    keys = pd.DataFrame({n: result.keys[n] for n in names})
+    keys = pd.DataFrame({n: result.keys[n] for n in names}, dtype=object)
     all_none = keys.isna().all(axis=1).to_numpy()
     previous = previous_rows(keys, result)
     for index in np.flatnonzero(all_none | previous.notna().to_numpy()):
