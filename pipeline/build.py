@@ -388,19 +388,32 @@ def quiet_pelican() -> None:
 def run_pelican(settings_file: Path, out_dir: Path, package: Package, content: Path | None,
                 downloads: list[dict], extra: dict[str, Any] | None = None) -> list[str]:
     """Pelican in-process with the validated package handed to the generator; its warnings."""
-    from pelican import Pelican
-    from pelican.settings import read_settings
-
     override: dict[str, Any] = {"OUTPUT_PATH": str(out_dir), "KC_PACKAGE": package,
                                 "KC_DOWNLOADS": downloads, "DELETE_OUTPUT_DIRECTORY": False,
                                 **(extra or {})}
     if content is not None:
         override["PATH"] = str(content.resolve())
     quiet_pelican()
+    try:
+        return pelican_once(settings_file, override)
+    except incremental.SurveyMissed:
+        # The pages were rendered with the last build's addresses, which changed: the
+        # generator removed them; Pelican runs again and surveys first.
+        override["KC_REUSE"].expected_survey = None
+        return pelican_once(settings_file, override)
+
+
+def pelican_once(settings_file: Path, override: dict[str, Any]) -> list[str]:
+    """One Pelican run; its warnings. ``SurveyMissed`` goes through (the caller retries)."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
     collector = LogCollector()
     logging.getLogger("pelican").addHandler(collector)
     try:
         Pelican(read_settings(str(settings_file), override=override)).run()
+    except incremental.SurveyMissed:
+        raise
     except Exception as exc:
         raise BuildFailed(f"pelican: {exc!r}") from exc
     finally:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.image_variants import ImageIndex, index_images
-from pipeline.pages import Page, SiteData, register
+from pipeline.pages import Page, SiteData, prepare, register
 
 INDEX_KEY = "images"  # templates read site.cache["images"]: keep in step with photos.html
 CACHE_DIR = Path(".cache") / "images"
@@ -25,6 +25,7 @@ def cache_dir(content_dir: Path) -> Path:
     return content_dir.resolve().parent / CACHE_DIR
 
 
+@prepare("images")  # story templates read it from site.cache
 def image_index(site: SiteData) -> ImageIndex:
     """The photos of this build, processed once however many builders or templates ask."""
     content = Path(site.settings["PATH"])

@@ -57,6 +57,11 @@ class ReuseError(Exception):
     """A hard-linked file was changed during the build: the build must stop."""
 
 
+class SurveyMissed(Exception):
+    """The site's addresses differ from the last build's, which the pages were rendered
+    with: the pages must be rendered again after a survey (``pipeline/build.py`` does)."""
+
+
 # -- fingerprints -------------------------------------------------------------------------------
 
 class CanonicalPickler(pickle.Pickler):
@@ -218,6 +223,15 @@ class Entry:
                                                          stat.st_mtime_ns)
 
 
+@dataclass(frozen=True)
+class Survey:
+    """The first language's data pages: how many (for the progress bar) and their sorted
+    addresses (``built_urls``, which menus and optional links read)."""
+
+    count: int
+    urls: tuple[str, ...]
+
+
 @dataclass
 class Manifest:
     """The fingerprints of the pages in one output folder, identified by device and inode."""
@@ -225,6 +239,8 @@ class Manifest:
     dev: int
     ino: int
     pages: dict[str, Entry] = field(default_factory=dict)
+    #: The data pages of the first language: how many, and their addresses (the survey).
+    survey: Survey | None = None
 
     def describes(self, folder: Path) -> bool:
         try:
@@ -235,8 +251,9 @@ class Manifest:
 
     def to_json(self) -> str:
         pages = {rel: [e.key, e.ino, e.size, e.mtime_ns] for rel, e in sorted(self.pages.items())}
-        return json.dumps({"format": FORMAT, "dev": self.dev, "ino": self.ino, "pages": pages},
-                          separators=(",", ":"))
+        survey = None if self.survey is None else [self.survey.count, list(self.survey.urls)]
+        return json.dumps({"format": FORMAT, "dev": self.dev, "ino": self.ino, "pages": pages,
+                           "survey": survey}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Manifest | None:
@@ -246,7 +263,9 @@ class Manifest:
                 return None
             pages = {rel: Entry(str(k), int(i), int(s), int(m))
                      for rel, (k, i, s, m) in data["pages"].items()}
-            return cls(int(data["dev"]), int(data["ino"]), pages)
+            found = data.get("survey")
+            survey = None if found is None else Survey(int(found[0]), tuple(map(str, found[1])))
+            return cls(int(data["dev"]), int(data["ino"]), pages, survey)
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
@@ -320,6 +339,11 @@ class Reuse:
         self.rendered: list[str] = []
         self.reused: list[str] = []
         self.folders: set[Path] = set()
+        #: The last build's survey, which this build may assume instead of surveying again
+        #: (the generator checks the assumption once every page is written).
+        self.expected_survey = manifest.survey if self.previous is not None else None
+        #: This build's survey, saved with its manifest.
+        self.survey: Survey | None = None
 
     def begin(self, build_wide: Mapping[str, Any]) -> None:
         """Fold everything build-wide into the key every page fingerprint starts from."""
@@ -373,6 +397,17 @@ class Reuse:
         self.rendered.extend(state.rendered)
         self.reused.extend(state.reused)
 
+    def reset(self) -> None:
+        """Forget every page of this build and remove its files (and the folders left
+        empty) from the staging folder: they were made under a wrong assumption."""
+        for rel_path in [*self.rendered, *self.reused]:
+            path = self.staging / rel_path
+            path.unlink(missing_ok=True)
+            remove_empty_folders(path.parent, self.staging)
+        self.keys, self.linked, self.rendered, self.reused = {}, {}, [], []
+        self.folders = set()
+        self.expected_survey = None
+
     def summary(self) -> str:
         return f"{len(self.rendered)} rendered, {len(self.reused)} kept from the last build"
 
@@ -381,7 +416,7 @@ class Reuse:
     def manifest(self) -> Manifest:
         """This build's manifest; raises if a linked file was written in place meanwhile."""
         root = self.staging.stat()
-        manifest = Manifest(root.st_dev, root.st_ino)
+        manifest = Manifest(root.st_dev, root.st_ino, survey=self.survey)
         for rel_path, key in self.keys.items():
             try:
                 stat = os.stat(self.staging / rel_path, follow_symlinks=False)
@@ -397,6 +432,16 @@ class Reuse:
     def save_pending(self, cache: Path) -> None:
         """Before the swap: record this build's pages as the pending manifest."""
         write_atomically(cache / PENDING, self.manifest().to_json())
+
+
+def remove_empty_folders(folder: Path, root: Path) -> None:
+    """``folder`` and its parents up to (not including) ``root``, as long as they are empty."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone with a sibling's clean-up
+            return
+        folder = folder.parent
 
 
 def promote(cache: Path) -> None:

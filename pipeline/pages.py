@@ -231,3 +231,30 @@ def page_extras(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
     for provider in providers(site.settings.get("KC_PAGE_MODULES")):
         extras.update(provider(site, page, lang))
     return extras
+
+
+Preparer = Callable[["SiteData"], Any]
+PREPARERS: dict[str, Preparer] = {}
+
+
+def prepare(name: str) -> Callable[[Preparer], Preparer]:
+    """Decorator: something to compute once per build before any page is rendered.
+
+    Pelican renders the stories before the data pages, and their templates read a few
+    build-wide values from ``site.cache`` (the search facets, the photo index): a preparer
+    puts them there first, whatever order the builders would have computed them in.
+    """
+
+    def add(preparer: Preparer) -> Preparer:
+        PREPARERS[name] = preparer
+        return preparer
+
+    return add
+
+
+def prepare_site(site: SiteData) -> None:
+    """Run the preparers of the site's ``KC_PAGE_MODULES``, in registration order."""
+    chosen = site.settings.get("KC_PAGE_MODULES")
+    for preparer in PREPARERS.values():
+        if chosen is None or preparer.__module__ in set(chosen):
+            preparer(site)

@@ -26,8 +26,9 @@ from pelican.generators import Generator
 from pipeline import i18n, layout, parallel, sanitize
 from pipeline.core_pages import project_rows
 from pipeline.formatting import FILTERS, context_lang
+from pipeline.incremental import Survey, SurveyMissed
 from pipeline.load import Package
-from pipeline.pages import Page, SiteData, Story, address, builders, page_extras
+from pipeline.pages import Page, SiteData, Story, address, builders, page_extras, prepare_site
 from pipeline.site_settings import with_defaults
 
 LOG = logging.getLogger("pelican.kc")  # under "pelican": the build counts its errors
@@ -221,9 +222,13 @@ class DataPagesGenerator(Generator):
         settings = with_defaults(self.settings)
         import_page_modules(settings["KC_PAGE_MODULES"])
         self.site = site_data(settings, stories_from(self.context))
+        prepare_site(self.site)
         self.chosen = builders(settings["KC_PAGE_MODULES"])
         self.languages = list(settings["KC_LANGUAGES"])
-        self.count, urls = self.survey()
+        self.assumed = getattr(settings.get("KC_REUSE"), "expected_survey", None)
+        count, urls = ((self.assumed.count, set(self.assumed.urls)) if self.assumed
+                       else self.survey())
+        self.count = count * len(self.languages)
         self.first_urls = frozenset(urls)
         self.context.update({k: v for k, v in settings.items()
                              if k.startswith("KC_") and k not in HIDDEN_SETTINGS})
@@ -237,17 +242,18 @@ class DataPagesGenerator(Generator):
                 yield checked(page)
 
     def survey(self) -> tuple[int, set[str]]:
-        """About how many pages all languages will write (for the progress bar), and the
-        first language's addresses.
+        """How many pages the first language has (for the progress bar), and their addresses.
 
         Every language has the same structure (``pipeline/pages.py``); ``generate_output``
-        warns about a page of another language at an address the first one lacks.
+        warns about a page of another language at an address the first one lacks. A
+        republish skips this pass (every builder run once more) by assuming the last build's
+        survey, kept with its manifest; ``check_survey`` verifies the assumption.
         """
         count, urls = 0, set()
         for page in self.pages_in(self.languages[0]):
             count += 1
             urls.add(page.url)
-        return count * len(self.languages), urls
+        return count, urls
 
     def built_urls(self, urls: set[str]) -> set[str]:
         """Every language-neutral address the site will have, for menus and optional links."""
@@ -279,21 +285,39 @@ class DataPagesGenerator(Generator):
         except parallel.ParallelError as exc:
             raise SiteBuildError(f"data pages: {exc}") from exc
         if reuse is not None:
-            for state in states[1:]:
+            for state, _ in states[1:]:
                 reuse.merge(state)
+        self.check_survey(reuse, next(seen for _, seen in states if seen is not None))
+
+    def check_survey(self, reuse: Any, seen: tuple[int, list[str]]) -> None:
+        """Record the first language's pages as written; if the build assumed other
+        addresses, undo its data pages and stop Pelican (the build runs it again)."""
+        count, urls = seen
+        if self.assumed and (count, set(urls)) != (self.assumed.count, self.first_urls):
+            reuse.reset()
+            raise SurveyMissed(f"{count} pages instead of the last build's "
+                               f"{self.assumed.count}, or other addresses")
+        if hasattr(reuse, "survey"):
+            reuse.survey = Survey(count, tuple(sorted(set(urls))))
 
     def write_share(self, share: list[tuple[str, int, int]], reuse: Any,
                     tick: Callable[[int], None]) -> Any:
         """Write one process's pages: for each (language, part, parts), the pages of that
         language whose position modulo ``parts`` is ``part``. A shared file (a CSV) is
-        written by the first language, or by the first one that has it."""
+        written by the first language, or by the first one that has it. Returns the reuse
+        hook's findings and, from a process that went through the first language, the
+        count and addresses of its pages (``check_survey``)."""
+        seen: tuple[int, list[str]] | None = None
         for lang, part, parts in share:
-            shared = {**self.context, "lang": lang}
+            shared, urls = {**self.context, "lang": lang}, []
             for index, page in enumerate(self.pages_in(lang)):
+                urls.append(page.url)
                 if index % parts == part:
                     self.write_one(page, lang, shared, reuse)
                     tick(1)
-        return reuse.state() if hasattr(reuse, "state") else None
+            if lang == self.languages[0]:
+                seen = (len(urls), urls)
+        return (reuse.state() if hasattr(reuse, "state") else None), seen
 
     def write_one(self, page: Page, lang: str, shared: dict, reuse: Any) -> None:
         if page.url not in self.context["built_urls"]:

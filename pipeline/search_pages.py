@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from pipeline.pages import Page, SiteData, provide, register
+from pipeline.pages import Page, SiteData, prepare, provide, register
 
 FILTERS = ("kind", "district", "content", "sector")
 #: Kinds of data pages in the index (pipeline/search.py), which get filters.
@@ -213,6 +213,7 @@ class Facets:
                              for source in self.formed_from.get(unit_id, [])))
 
 
+@prepare("search-facets")  # story templates read them from site.cache
 def facets(site: SiteData) -> Facets:
     """The build's ``Facets``, created once and kept where templates find it."""
     return site.memo(FACETS_KEY, lambda: Facets(site))

@@ -365,3 +365,25 @@ def test_full_forgets_the_cache(published_site):
     reuse = incremental.open_reuse(output, output.parent / "staging-2", cache, "salt",
                                    full=True)
     assert (None, False) == (reuse.previous, cache.exists())
+
+
+@pytest.mark.parametrize(("name", "surveys"), [("project title", 0), ("amount", 0),
+                                               ("add a row", 1), ("delete a row", 1)])
+def test_a_republish_assumes_the_last_survey_until_the_addresses_change(
+        inputs, publish, tmp_path, monkeypatch, name, surveys):
+    """The builders' extra pass for the site's addresses is skipped when the last build's
+    still hold; when they do not, the pages are rendered again after a survey (the output
+    is then the full build's: test above)."""
+    from pipeline import plugin
+
+    output = tmp_path / "out"
+    first = publish(inputs, output)
+    calls: list[int] = []
+    survey = plugin.DataPagesGenerator.survey
+    monkeypatch.setattr(plugin.DataPagesGenerator, "survey",
+                        lambda self: calls.append(1) or survey(self))
+    EDITS[name][0](inputs)
+    again = publish(inputs, output)
+    assert surveys == len(calls)
+    assert "projects/" in first.survey.urls and first.survey.count >= len(first.survey.urls)
+    assert (surveys == 0) == (first.survey == again.survey)
