@@ -165,6 +165,37 @@ def test_a_changed_page_is_read_again(tmp_path, page_reads):
                         [r.target for r in report.external])
 
 
+def test_after_a_missing_target_comes_back_no_page_is_read_again(tmp_path, page_reads):
+    root = site(tmp_path / "out", '<a href="/b/">b</a> <a href="c.csv">c</a>',
+                ("b/index.html", "a/c.csv"))
+    cache = tmp_path / "c"
+    check_links(root, SITEURL, cache=cache)
+    (root / "a/c.csv").unlink()
+    page_reads.clear()
+    gone = check_links(root, SITEURL, cache=cache)
+    read_gone = list(page_reads)
+    (root / "a/c.csv").write_text("", encoding="utf-8")
+    page_reads.clear()
+    back = check_links(root, SITEURL, cache=cache)
+    assert (["c.csv"], ["a/index.html"], [], []) == (
+        [r.target for r in gone.broken], read_gone, back.broken, page_reads)
+
+
+@pytest.mark.parametrize(("paths", "used", "renumber", "expected_table"), [
+    (["x", "y", "z"], [["y", "z"], ["z"]], False, ["x", "y", "z"]),
+    (["x", "y", "z"], [["y", "z"], ["z"]], True, ["y", "z"]),
+    (["x", "y", "z"], [[], ["x"]], True, ["x"]),
+])
+def test_a_renumbered_path_table_keeps_what_each_page_links_to(paths, used, renumber,
+                                                               expected_table):
+    table = checks.PathTable(paths)
+    entries = {f"p{n}.html": ((0, n, 0, 0), (len(targets), table.ids(targets), ()))
+               for n, targets in enumerate(used)}
+    kept = table.kept(entries, renumber=renumber)
+    targets = [sorted(kept[i] for i in checks.PathTable.of(e[1][1])) for e in entries.values()]
+    assert (expected_table, used) == (kept, targets)
+
+
 # -- the published data package ------------------------------------------------------------
 
 @pytest.fixture
