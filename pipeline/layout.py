@@ -18,7 +18,7 @@ component rendered alone in a test) the body is simply rendered each time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from jinja2 import Environment, nodes
@@ -127,8 +127,32 @@ def menu_marks(rows: Iterable[Sequence[str]], current: str) -> tuple[str | None,
                  else None for url, *_ in rows)
 
 
+#: What ``d.name`` means on a plain dict when ``name`` is one of these: the dict's method.
+DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def dict_first_getattr(env: Environment) -> Callable[[Any, str], Any]:
+    """``env.getattr`` answering ``row.name`` on a plain dict without raising first.
+
+    Jinja's ``getattr`` tries ``getattr(row, "name")``, which raises AttributeError for
+    every key of a dict, before ``row["name"]``; data rows are dicts and templates read
+    them a hundred times a page. A key that is not a dict method name is looked up
+    directly; anything else goes to Jinja's own ``getattr``, so the result is the same.
+    """
+    jinja_getattr = env.getattr
+
+    def getattr_(obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return jinja_getattr(obj, attribute)
+
+    return getattr_
+
+
 def install(env: Environment) -> None:
-    """Add the ``once`` tag and the ``menu_marks`` helper to a theme environment."""
+    """Add the ``once`` tag, the ``menu_marks`` helper and the dict-first ``getattr``."""
     if OnceExtension.identifier not in env.extensions:
         env.add_extension(OnceExtension)
     env.globals["menu_marks"] = menu_marks
+    if "getattr" not in vars(env):
+        env.getattr = dict_first_getattr(env)
