@@ -78,6 +78,8 @@ def flagged(kind: str, package: Package, name: str, rows: pd.DataFrame, field: s
             vi: Callable[[dict], str], en: Callable[[dict], str],
             severity: Severity = "error") -> list[Problem]:
     """One problem per flagged row, positioned at ``field`` with the cell as written."""
+    if rows.empty:  # the usual case: skip building records from an empty frame
+        return []
     raw = package.raw[name]
     file = package.relpath(name)
     problems = []
