@@ -21,6 +21,7 @@ import json
 import os
 import pickle
 import re
+import struct
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -256,10 +257,15 @@ class FileMemory:
         os.replace(temporary, self.path)
 
 
-def identity(entry: os.DirEntry | os.stat_result) -> tuple[int, int, int, int]:
-    """(device, inode, size, modification time) of a scanned entry or of a ``stat`` result."""
+IDENTITY = struct.Struct("<4Q")
+
+
+def identity(entry: os.DirEntry | os.stat_result) -> bytes:
+    """(device, inode, size, modification time) of a scanned entry or of a ``stat`` result,
+    packed in one ``bytes``: a national site's memories hold 180,000 of them, and one object
+    pickles and compares faster than a tuple of four integers."""
     stat = entry.stat() if isinstance(entry, os.DirEntry) else entry
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+    return IDENTITY.pack(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def code_salt(*parts: str) -> str:

@@ -337,7 +337,8 @@ def check_output(package: Package, out_dir: Path, *, cache: Path | None = None,
         if hits is None:
             hits = file_hits(matcher, relative, Path(entry.path).read_bytes())
             memory.remember(relative, entry, hits)
-        problems.extend(leak(name, value, *values[value]) for name, value in hits)
+        if hits:
+            problems.extend(leak(name, value, *values[value]) for name, value in hits)
     memory.save()
     return problems
 
