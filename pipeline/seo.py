@@ -18,6 +18,7 @@ links) is the theme's: ``theme/templates/components/seo_head.html``, included by
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -93,7 +94,7 @@ def site_pages(out_dir: Path, languages: Sequence[str],
     published site is not opened again (3.7 s of a national republish read every head).
     """
     pages: dict[str, dict[str, str]] = {}
-    root, memory = str(out_dir), FileMemory(cache, "sitemap", NOINDEX.pattern)
+    root, memory = str(out_dir), FileMemory(cache, "sitemap", code_salt("seo"))
     for relative in html_files(out_dir):
         if NOT_LISTED.search(relative) or not is_listed(f"{root}/{relative}", relative, memory):
             continue
@@ -101,6 +102,11 @@ def site_pages(out_dir: Path, languages: Sequence[str],
         pages.setdefault(neutral, {})[lang] = relative.removesuffix("index.html")
     memory.save()
     return pages
+
+
+def code_salt(name: str) -> str:
+    """What a remembered noindex depends on: this module's code (``head_of``, ``NOINDEX``)."""
+    return name + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def is_listed(path: str, relative: str, memory: FileMemory) -> bool:
