@@ -328,22 +328,35 @@ def header_bytes(data: bytes) -> bytes:
 def parse(data: bytes, head: str) -> tuple[pd.DataFrame, bytes, str | None]:
     """(every record, the bytes parsed, the text as written when it was not in NFC).
 
-    The usual file (LF line ends, NFC text) is parsed straight from its bytes: pandas
-    decodes every cell strictly, so a file that is not UTF-8 raises UnicodeDecodeError
-    here and is decoded again by the caller only to say where. NFC is then checked on the
-    parsed columns, not on a decoded copy of the whole file. Otherwise the text is
+    The usual file (LF or CRLF line ends, NFC text) is parsed straight from its bytes:
+    pandas decodes every cell strictly, so a file that is not UTF-8 raises
+    UnicodeDecodeError here and is decoded again by the caller only to say where. NFC is
+    known from the bytes or tested on the parsed columns, not on a decoded copy of the
+    file. Otherwise (a line end inside a cell, a lone CR, text not in NFC) the text is
     decoded, normalised and parsed again (see ``parse_input``).
     """
-    if b"\r" not in data:
-        payload = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    payload = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    if b"\r" not in payload or payload.count(b"\r") == payload.count(b"\r\n"):
         records = read_records(payload)
-        if certainly_nfc(data) or (unicodedata.is_normalized("NFC", head)
-                                   and columns_in_nfc(records)):
+        if (line_ends_only(payload, records)
+                and (certainly_nfc(payload) or (unicodedata.is_normalized("NFC", head)
+                                                and columns_in_nfc(records)))):
             return records, payload, None
     text = data.decode("utf-8-sig")
     normal = unicodedata.is_normalized("NFC", text)
     payload = parse_input(data, text, normal)
     return read_records(payload), payload, None if normal else text
+
+
+def line_ends_only(payload: bytes, records: pd.DataFrame) -> bool:
+    """No cell holds a line end: every LF ends the header or a record (blank ones too).
+
+    Then a CRLF file parses to exactly what its LF copy gives, since pandas takes CRLF
+    for one line end; a CR that is not followed by LF never gets here.
+    """
+    if b"\r" not in payload:
+        return True
+    return payload.count(b"\n") == len(records) + payload.endswith(b"\n")
 
 
 def certainly_nfc(data: bytes) -> bool:

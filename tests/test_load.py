@@ -266,3 +266,71 @@ def test_certainly_nfc(text, expected):
     from pipeline.load import certainly_nfc
 
     assert expected == certainly_nfc(text.encode())
+
+
+def nfd_name(rows):
+    import unicodedata
+
+    rows["establishments"][1]["name"] = unicodedata.normalize("NFD", "Hợp tác xã Tre")
+
+
+LINE_END_CASES = {
+    "plain": (lambda rows: None, None),
+    "blank lines between and after": (lambda rows: None,
+                                      lambda lines: [lines[0], "", *lines[1:], "", ""]),
+    "short row": (lambda rows: None, lambda lines: [lines[0], cut(lines[1], 17), *lines[2:]]),
+    "no line end after the last row": (lambda rows: None, lambda lines: lines[:-1]),
+    "line end inside a quoted cell": (
+        lambda rows: rows["projects"][0].update(outputs_en="one\ntwo"), None),
+    "decomposed text": (nfd_name, None),
+}
+
+
+@pytest.mark.parametrize(("edit", "change"), LINE_END_CASES.values(), ids=LINE_END_CASES)
+def test_crlf_files_load_as_their_lf_copies(make_package, tmp_path, edit, change):
+    """Excel writes CRLF: parsed straight from the bytes unless a cell holds a line end."""
+    import shutil
+
+    lf_root = make_package(edit)
+    if change:
+        for name in ("projects", "establishments"):
+            edit_lines(lf_root / f"{name}.csv", change)
+    crlf_root = tmp_path / "crlf" / lf_root.name
+    shutil.copytree(lf_root, crlf_root)
+    for path in crlf_root.glob("*.csv"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    lf, lf_report = load_package(lf_root)
+    crlf, crlf_report = load_package(crlf_root)
+    assert lf_report.to_dict() == crlf_report.to_dict()
+    assert set(lf.raw) == set(crlf.raw)
+    for name, frame in lf.raw.items():
+        assert frame.equals(crlf.raw[name]), name
+        assert lf.frames[name].equals(crlf.frames[name]), name
+
+
+def test_a_plain_crlf_file_is_not_decoded_again(tiny_package, monkeypatch):
+    import pipeline.load as load
+
+    for path in tiny_package.glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    def refuse(*args):
+        raise AssertionError("the slow path was taken")
+    monkeypatch.setattr(load, "parse_input", refuse)
+    package, report = load.load_package(tiny_package)
+    assert report.ok
+    assert "p-04-2019-001" == package.raw["projects"]["project_id"].iloc[0]
+
+
+@pytest.mark.parametrize(("data", "records", "expected"), [
+    (b"a,b\n1,2\n", 1, True),  # no CR at all
+    (b"a,b\r\n1,2\r\n", 1, True),
+    (b"a,b\r\n1,2", 1, True),
+    (b"a,b\r\n1,2\r\n\r\n", 2, True),  # a blank record at the end
+    (b'a,b\r\n"x\r\ny",2\r\n', 1, False),  # a line end inside a quoted cell
+])
+def test_line_ends_only(data, records, expected):
+    import pandas as pd
+
+    from pipeline.load import line_ends_only
+
+    assert expected == line_ends_only(data, pd.DataFrame({"a": [""] * records}))
