@@ -177,10 +177,31 @@ def largest(rows: list[Row], measure: str) -> list[Row]:
     return sorted(rows, key=lambda r: -(r.values[measure] or 0))[:MAX_BARS]
 
 
-def chart_svg(section: Section, lang: str) -> Markup | None:
+@dataclass(frozen=True)
+class ChartSvg:
+    """A section's chart in one language, drawn only when a template writes it.
+
+    Jinja2 writes an object with ``__html__`` as that markup. Until then it is just the
+    section and the language, which is what the incremental build fingerprints: a republish
+    that keeps a page does not draw its chart (thousands of unit and establishment pages).
+    """
+
+    section: Section
+    lang: str
+
+    def __html__(self) -> str:
+        return str(draw_chart(self.section, self.lang))
+
+
+def chart_svg(section: Section, lang: str) -> ChartSvg | None:
+    """The section's chart, or None when the section has none."""
+    return None if section.chart is None else ChartSvg(section, lang)
+
+
+def draw_chart(section: Section, lang: str) -> Markup:
     """The section's chart in one language, drawn from the non-total rows."""
     if section.chart is None:
-        return None
+        return Markup("")
     rows = [r for r in section.rows if not r.total]
     measures = [statistics_doc.M[name] for name in section.chart.measures]
     vertical = section.chart.orientation == "vertical"

@@ -378,3 +378,38 @@ def test_a_list_of_a_section_without_a_page_leads_back_to_the_statistics(make_pa
     pages = {p.url: p for p in stats_pages.row_pages(site, stats_pages.publish(site), "en")}
     assert "statistics/" == pages["statistics/communes-01999-2025-by-year/2020/"].context["back"]
     assert "statistics/districts-052-by-year/2020/" not in pages  # its page lists them
+
+
+def chart_section(orientation: str = "vertical") -> statistics_doc.Section:
+    measure = statistics_doc.M["projects"]
+    rows = tuple(statistics_doc.Row(str(y), str(y), str(y), {}, f"years/{y}/", {"projects": n})
+                 for y, n in ((2020, 3), (2021, 5)))
+    return statistics_doc.Section("by-year", "Theo năm", "By year", "Năm", "Year", "projects",
+                                  (measure,), rows, statistics_doc.Chart(("projects",),
+                                                                          orientation))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_chart_is_drawn_only_when_written_and_fingerprinted_by_its_section(lang,
+                                                                             monkeypatch):
+    """A kept page must not cost a chart: the view holds the section until Jinja2 writes it."""
+    import pickle
+
+    from jinja2 import Environment
+
+    from pipeline import charts
+
+    section = chart_section()
+    drawn = stats_pages.draw_chart(section, lang)
+    calls: list[int] = []
+    render = charts.render
+    monkeypatch.setattr(charts, "render", lambda *a: calls.append(1) or render(*a))
+    view = stats_pages.section_view(section, lang)
+    pickle.dumps(view, protocol=5)
+    assert [] == calls
+    html = Environment(autoescape=True).from_string("{{ v.chart }}").render(v=view)
+    assert (str(drawn), [1]) == (html, calls)
+    assert None is stats_pages.chart_svg(
+        statistics_doc.Section(*[getattr(section, f) for f in
+                                 ("id", "title_vi", "title_en", "key_label_vi", "key_label_en",
+                                  "resource", "measures", "rows")]), lang)
