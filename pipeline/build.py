@@ -32,7 +32,8 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline import incremental, swap
@@ -155,13 +156,13 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
                      "KC_PROGRESS": progress, "KC_REUSE": reuse}
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
-            step.detail = (f"{sum(1 for _ in work.rglob('*.html'))} pages "
-                           f"({reuse.summary()})")
+            step.detail = reuse.summary()
         with stage(progress, "search") as step:
             step.detail = finish_site(settings_file, work, **reused)
         with stage(progress, "checks") as step:
+            listing = site_listing(work)  # one walk of the site for the checks and the counts
             step.detail = post_build_checks(package, work, site_url(settings_file), progress,
-                                            cache=cache)
+                                            cache=cache, listing=listing)
         with stage(progress, "swap") as step:
             save_manifest(reuse, cache)
             step.detail = replace(output, staging)
@@ -175,7 +176,13 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
             swap.discard_later(staging, cache.with_name(f"{output.name}.trash"))
         else:
             swap.discard(staging)
-    return count_files(output)
+    return count_files(name for name, _ in listing)
+
+
+def site_listing(work: Path) -> list:
+    from pipeline.checks import site_files
+
+    return site_files(work)
 
 
 def code_salt(settings_file: Path) -> str:
@@ -268,22 +275,25 @@ def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = N
 # -- post-build checks: all must pass before the swap --------------------------------------------
 
 def post_build_checks(package: Package, out_dir: Path, siteurl: str,
-                      progress: Progress | None = None, *, cache: Path | None = None) -> str:
-    """Links, loads from other hosts, private values, the published package; raises on any."""
+                      progress: Progress | None = None, *, cache: Path | None = None,
+                      listing: list | None = None) -> str:
+    """Links, loads from other hosts, private values, the published package; raises on any.
+    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already."""
     from pipeline.checks import check_links, package_errors
 
     progress = progress or Progress()
     progress.total("checks", 4)
-    links = check_links(out_dir, siteurl, cache=cache)
+    listing = site_listing(out_dir) if listing is None else listing
+    links = check_links(out_dir, siteurl, cache=cache, listing=listing)
     failures = listed("broken internal links", [f"{r.page} -> {r.target}" for r in links.broken])
     progress.advance("checks")
     failures += listed("resources loaded from other hosts",
                        [f"{r.page} -> {r.target}" for r in links.external])
     progress.advance("checks")
-    failures += privacy_failures(package, out_dir, cache)
+    failures += privacy_failures(package, out_dir, cache, listing)
     progress.advance("checks")
     failures += listed("the published data package is invalid",
-                       package_errors(out_dir / "data" / "datapackage.json"))
+                       package_errors(out_dir / "data" / "datapackage.json", cache=cache))
     progress.advance("checks")
     if failures:
         raise BuildFailed("post-build checks failed:\n  " + "\n  ".join(failures))
@@ -298,19 +308,22 @@ def listed(what: str, items: list[str]) -> list[str]:
     return [f"{len(items)} {what}: " + "; ".join(items[:MAX_LISTED]) + more]
 
 
-def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None) -> list[str]:
+def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None,
+                     listing: Any = None) -> list[str]:
     try:
-        check_privacy(package, out_dir, cache)
+        check_privacy(package, out_dir, cache, listing)
     except BuildFailed as exc:
         return [str(exc)]
     return []
 
 
-def check_privacy(package: Package, out_dir: Path, cache: Path | None = None) -> None:
-    """Stop the build when a private field's value reached any output file (issue 5)."""
+def check_privacy(package: Package, out_dir: Path, cache: Path | None = None,
+                  listing: Any = None) -> None:
+    """Stop the build when a private field's value reached any output file (issue 5).
+    ``listing``: the output's files as ``checks.site_files`` walked them, if at hand."""
     from pipeline.privacy import check_output
 
-    problems = check_output(package, out_dir, **accepted(check_output, cache=cache))
+    problems = check_output(package, out_dir, cache=cache, listing=listing)
     if problems:
         raise BuildFailed("privacy: " + "; ".join(
             f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:MAX_LISTED]))
@@ -433,10 +446,10 @@ def replace(output: Path, staging: swap.Staging) -> str:
         raise BuildFailed(f"swap: {exc}") from exc
 
 
-def count_files(output: Path) -> dict[str, int]:
-    """Files written, by suffix, for the closing line."""
+def count_files(names: Iterable[str]) -> dict[str, int]:
+    """Files written, by suffix (as ``Path.suffix`` gives it), for the closing line."""
     counts: dict[str, int] = {}
-    for path in output.rglob("*"):
-        if path.is_file():
-            counts[path.suffix] = counts.get(path.suffix, 0) + 1
+    for name in names:
+        suffix = PurePosixPath(name).suffix
+        counts[suffix] = counts.get(suffix, 0) + 1
     return counts
