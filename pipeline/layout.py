@@ -3,7 +3,7 @@
 Every data page repeats the same header, menu, sample-data notice and footer; only the
 language and which menu entry is current change. Rendering that chrome for each of 150,000
 pages was about half of a small page's render time. ``{% once key, ... %}...{% endonce %}``
-renders its body the first time a (template, line, language, key) is seen in a build and
+renders its body the first time a (block, language, key) is seen in a build and
 reuses the markup afterwards, so the templates keep the markup while the work is done once.
 
 What a body may read is checked when the template is compiled: only names in its key,
@@ -18,6 +18,7 @@ component rendered alone in a test) the body is simply rendered each time.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -36,6 +37,10 @@ BUILD_WIDE = frozenset({"lang", "site", "built_urls"})
 PARTIALS = frozenset({"components/licence.html"})
 
 IMPORTS = (nodes.Include, nodes.Import, nodes.FromImport)
+
+#: A number for each compiled once block: two on one line, or in two templates made from
+#: strings (no name), never share their markup.
+BLOCK_IDS = itertools.count()
 
 #: Where a build's reused fragments live in ``SiteData.cache``.
 CACHE_KEY = "layout-fragments"
@@ -100,7 +105,7 @@ class OnceExtension(Extension):
             raise TemplateSyntaxError(
                 f"{{% once %}} body reads {', '.join(unkeyed)} without them in its key",
                 lineno, parser.name, parser.filename)
-        where = nodes.Const((parser.name, lineno))
+        where = nodes.Const((parser.name, lineno, next(BLOCK_IDS)))
         call = self.call_method("_fragment", [nodes.ContextReference(), where,
                                               nodes.Tuple(keys, "load")])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
