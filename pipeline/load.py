@@ -299,8 +299,8 @@ def load_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None, list
         return None, problems if EMPTY.fullmatch(data) else decode(data, file, name)[1]
     expected = [f["name"] for f in resource["schema"]["fields"]]
     problems = check_header([nfc(h) for h in first_record(head)], expected, file, name)
-    if problems:
-        return None, problems
+    if problems:  # a file that is not UTF-8 is said first: saving it again fixes both
+        return None, decode(data, file, name)[1] or problems
     try:
         records, payload, original = parse(data, head)
     except UnicodeDecodeError:

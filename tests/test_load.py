@@ -334,3 +334,12 @@ def test_line_ends_only(data, records, expected):
     from pipeline.load import line_ends_only
 
     assert expected == line_ends_only(data, pd.DataFrame({"a": [""] * records}))
+
+
+def test_a_file_not_in_utf8_is_said_before_its_header(tiny_package):
+    path = tiny_package / "establishments.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b"name", b"ten", 1)  # a header Frictionless would reject
+    path.write_bytes(b"\n".join(lines).replace("ò".encode(), b"\xf2", 1))
+    _, report = load_package(tiny_package)
+    assert [("encoding-error", 2)] == [(p.type, p.row) for p in report.problems]
