@@ -27,6 +27,10 @@ EXAMPLES = {
     "table-linked": ("components/table.html", "table", {
         "caption": "Sectors", "head": [{"text": "Sector", "href": "/by-name/"}],
         "rows": [[{"text": "Wood", "href": "/sectors/wood/"}]]}),
+    "field-table": ("components/table.html", "field_table", {
+        "caption": "Fields of project p-04-2021-001", "head": ["Field", "Column", "Value"],
+        "rows": [("Project id", "project_id", "p-04-2021-001"), ("Outputs", "outputs_en",
+                                                                  "<b>2</b> machines")]}),
     "pager-middle": ("components/pager.html", "pager", {
         "pager": Pager(2, 3, ("p/", "p/page/2/", "p/page/3/"))}),
     "pager-single": ("components/pager.html", "pager", {"pager": Pager(1, 1, ("p/",))}),
@@ -73,7 +77,8 @@ def test_every_example_renders(render, name, lang):
     assert html.get_text(strip=True) or name == "pager-single"
 
 
-@pytest.mark.parametrize("name", ["table-numeric", "table-linked", "project-table"])
+@pytest.mark.parametrize("name", ["table-numeric", "table-linked", "project-table",
+                                  "field-table"])
 def test_tables_have_a_caption_and_scoped_headers(render, name):
     table = render(name).table
     assert table.caption.get_text(strip=True)
@@ -123,3 +128,31 @@ def test_project_table_marks_the_first_row_of_each_year(render):
     expected = [f"projects-{y}" if i == 0 or y != years[i - 1] else None
                 for i, y in enumerate(years)]
     assert expected == [tr.get("id") for tr in rows]
+
+
+def test_field_table_heads_each_row_with_its_title_and_escapes_values(render):
+    rows = render("field-table").tbody.find_all("tr")
+    assert [["Project id", "project_id", "p-04-2021-001"], ["Outputs", "outputs_en",
+                                                           "<b>2</b> machines"]] == [
+        [cell.get_text() for cell in tr.find_all(["th", "td"])] for tr in rows]
+    assert ["row", "row"] == [tr.th["scope"] for tr in rows]
+
+
+@pytest.mark.parametrize("sort", ["ascending", None])
+def test_table_frame_gives_the_table_markup_around_the_callers_rows(sort):
+    """The sorted browse lists write their rows into table_frame; with the same head and
+    rows it must give exactly what table() gives."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    params = {"caption": "Projects & more", "head": [
+        {"text": "Name", "href": "/by-name/", "sort": sort}, {"text": "Year", "numeric": True}],
+        "rows": [[{"text": "A <1>", "href": "/a/"}, {"text": "2021", "numeric": True}]]}
+    framed = env.from_string(
+        '{% from "components/table.html" import table_frame %}'
+        '{% call table_frame(params) %}'
+        '  <tr><th scope="row"><a href="/a/">A &lt;1&gt;</a></th>'
+        '<td class="kc-num">2021</td></tr>\n'
+        '{% endcall %}').render(params=params)
+    whole = env.from_string('{% from "components/table.html" import table %}'
+                            '{{ table(params) }}').render(params=params)
+    assert whole == framed
