@@ -2,7 +2,7 @@
 
 Every data page repeats the same header, menu, sample-data notice and footer; only the
 language and which menu entry is current change. Rendering that chrome for each of 150,000
-pages was about half of a small page's render time. ``{% once key, ... %}...{% endonce %}``
+pages was about a quarter of a short page's render time. ``{% once key, ... %}...{% endonce %}``
 renders its body the first time a (block, language, key) is seen in a build and
 reuses the markup afterwards, so the templates keep the markup while the work is done once.
 
