@@ -5,6 +5,9 @@ language and which menu entry is current change. Rendering that chrome for each 
 pages was about a quarter of a short page's render time. ``{% once key, ... %}...{% endonce %}``
 renders its body the first time a (block, language, key) is seen in a build and
 reuses the markup afterwards, so the templates keep the markup while the work is done once.
+``{% once key when condition %}`` remembers nothing when the condition is false: markup
+that no other page will show is not worth its memory (a project's row on its
+establishment's page; 50,000 projects in two languages).
 
 What a body may read is checked when the template is compiled: only names in its key,
 names it defines itself, the environment's globals (``_``, ``link``, ``menu``...), settings
@@ -84,7 +87,7 @@ def allowed(name: str, environment: Environment, keys: set[str]) -> bool:
 
 
 class OnceExtension(Extension):
-    """``{% once key, ... %}body{% endonce %}``: the body's markup reused per key and language."""
+    """``{% once key, ... [when reuse] %}body{% endonce %}``: markup reused per key and language."""
 
     tags = frozenset({"once"})
 
@@ -92,7 +95,11 @@ class OnceExtension(Extension):
         """Compile to a call of ``_fragment`` with the body as its ``caller``."""
         lineno = next(parser.stream).lineno
         keys: list[nodes.Expr] = []
+        reuse: nodes.Expr = nodes.Const(True)
         while parser.stream.current.type != "block_end":
+            if parser.stream.skip_if("name:when"):
+                reuse = parser.parse_expression()
+                break
             if keys:
                 parser.stream.expect("comma")
             keys.append(parser.parse_expression())
@@ -107,14 +114,15 @@ class OnceExtension(Extension):
                 lineno, parser.name, parser.filename)
         where = nodes.Const((parser.name, lineno, next(BLOCK_IDS)))
         call = self.call_method("_fragment", [nodes.ContextReference(), where,
-                                              nodes.Tuple(keys, "load")])
+                                              nodes.Tuple(keys, "load"), reuse])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
-    def _fragment(self, context: Any, where: tuple, keys: tuple, caller: Any) -> Markup:
+    def _fragment(self, context: Any, where: tuple, keys: tuple, reuse: Any,
+                  caller: Any) -> Markup:
         """The body's markup for this key, rendered the first time only."""
         site = context.get("site")
         store = getattr(site, "cache", None)
-        if not isinstance(store, dict):
+        if not reuse or not isinstance(store, dict):
             return caller()
         fragments = store.setdefault(CACHE_KEY, {})
         key = (where, context_lang(context), keys)

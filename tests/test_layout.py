@@ -49,6 +49,14 @@ def test_once_without_a_site_renders_every_time(env):
     assert ["1", "2"] == [template.render(lang="vi"), template.render(lang="vi")]
 
 
+@pytest.mark.parametrize(("reuse", "expected"), [(True, ["1", "1"]), (False, ["1", "2"]),
+                                                (None, ["1", "2"])])
+def test_once_when_false_remembers_nothing(env, reuse, expected):
+    template = env.from_string("{% once when reuse %}{{ count() }}{% endonce %}")
+    site = SiteData(package=None)
+    assert expected == [template.render(site=site, lang="vi", reuse=reuse) for _ in "ab"]
+
+
 def test_a_new_site_starts_with_nothing_reused(env):
     template = env.from_string("{% once %}{{ count() }}{% endonce %}")
     first, second = SiteData(package=None), SiteData(package=None)
