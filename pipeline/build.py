@@ -164,7 +164,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
             step.detail = post_build_checks(package, work, site_url(settings_file), progress,
                                             cache=cache, listing=listing)
         with stage(progress, "swap") as step:
-            save_manifest(reuse, cache)
+            save_manifest(reuse, cache, dict(listing))
             step.detail = replace(output, staging)
     except BaseException:
         incremental.abandon(cache)
@@ -195,10 +195,10 @@ def code_salt(settings_file: Path) -> str:
     return incremental.code_salt(sources, settings)
 
 
-def save_manifest(reuse: incremental.Reuse, cache: Path) -> None:
+def save_manifest(reuse: incremental.Reuse, cache: Path, entries: dict | None = None) -> None:
     """Record this build's pages (pending until the swap succeeds)."""
     try:
-        reuse.save_pending(cache)
+        reuse.save_pending(cache, entries)
     except (OSError, incremental.ReuseError) as exc:
         raise BuildFailed(f"incremental: {exc}") from exc
 

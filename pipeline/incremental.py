@@ -413,13 +413,20 @@ class Reuse:
 
     # -- after the pages: the manifest of this build -----------------------------------------
 
-    def manifest(self) -> Manifest:
-        """This build's manifest; raises if a linked file was written in place meanwhile."""
+    def manifest(self, entries: Mapping[str, os.DirEntry] | None = None) -> Manifest:
+        """This build's manifest; raises if a linked file was written in place meanwhile.
+
+        ``entries``: the staging folder's files as the post-build checks walked them, once
+        every stage had written its files; their cached ``stat`` saves one call per page.
+        """
         root = self.staging.stat()
         manifest = Manifest(root.st_dev, root.st_ino, survey=self.survey)
+        entries = entries or {}
         for rel_path, key in self.keys.items():
             try:
-                stat = os.stat(self.staging / rel_path, follow_symlinks=False)
+                entry = entries.get(rel_path)
+                stat = (os.stat(self.staging / rel_path, follow_symlinks=False)
+                        if entry is None else entry.stat(follow_symlinks=False))
             except OSError:
                 continue
             linked = self.linked.get(rel_path)
@@ -429,9 +436,10 @@ class Reuse:
             manifest.pages[rel_path] = Entry.of(key, stat)
         return manifest
 
-    def save_pending(self, cache: Path) -> None:
+    def save_pending(self, cache: Path,
+                     entries: Mapping[str, os.DirEntry] | None = None) -> None:
         """Before the swap: record this build's pages as the pending manifest."""
-        write_atomically(cache / PENDING, self.manifest().to_json())
+        write_atomically(cache / PENDING, self.manifest(entries).to_json())
 
 
 def remove_empty_folders(folder: Path, root: Path) -> None:

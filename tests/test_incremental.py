@@ -341,13 +341,17 @@ def test_a_pending_manifest_is_used_when_the_swap_happened_but_not_the_promotion
     assert ["projects/p-1/index.html"] == republish(output, cache).reused
 
 
-def test_writing_into_a_linked_file_stops_the_build(published_site):
+@pytest.mark.parametrize("walked", [False, True])
+def test_writing_into_a_linked_file_stops_the_build(published_site, walked):
+    """Also when the manifest takes the file's identity from the checks' walk of the site."""
+    from pipeline.checks import site_files
+
     output, cache = published_site
     reuse = republish(output, cache)
     with open(reuse.staging / "projects/p-1/index.html", "a", encoding="utf-8") as linked:
         linked.write("more")
     with pytest.raises(incremental.ReuseError):
-        reuse.manifest()
+        reuse.manifest(dict(site_files(reuse.staging)) if walked else None)
 
 
 def test_two_pages_at_one_path_never_share_the_linked_file(published_site):
