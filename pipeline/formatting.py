@@ -95,8 +95,16 @@ def date(value: Any, lang: str) -> str:
 
 
 def context_lang(context: Any) -> str:
-    """The language a template renders in: ``lang``, else the article's or page's, else vi."""
-    lang = context.get("lang")
+    """The language a template renders in: ``lang``, else the article's or page's, else vi.
+
+    ``lang`` is read as ``Context.get`` would (the template's own variables first), but with
+    two dict look-ups instead of three method calls: every filter, link and gettext asks.
+    """
+    own = getattr(context, "vars", None)
+    if own is not None and "lang" in own:
+        lang = own["lang"]
+    else:
+        lang = context.get("lang") if own is None else context.parent.get("lang")
     if lang:
         return lang
     for name in ("article", "page"):

@@ -79,12 +79,10 @@ def install(env: Environment, translations_dir: Path) -> None:
     def gettext(context, message: str, **variables) -> str:
         if variables:
             return translated(context, message) % variables
-        key = (context.get("lang") or "", message, context.eval_ctx.autoescape)
-        if key[0] and key in done:
+        key = (context_lang(context), message, context.eval_ctx.autoescape)
+        if key in done:
             return done[key]
-        text = translated(context, message) % variables
-        if key[0]:
-            done[key] = text
+        text = done[key] = translated(context, message) % variables
         return text
 
     @pass_context
