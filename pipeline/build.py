@@ -263,7 +263,8 @@ def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = N
     from pipeline.site_settings import with_defaults
 
     settings = with_defaults(read_settings(str(settings_file)))
-    seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"])
+    seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"],
+                              **accepted(seo.write_discovery_files, cache=cache))
     try:
         summary = search.index_site(out_dir, **accepted(search.index_site, previous=previous,
                                                         cache=cache))
