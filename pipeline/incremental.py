@@ -338,7 +338,7 @@ class Reuse:
         self.linked: dict[str, Entry] = {}
         self.rendered: list[str] = []
         self.reused: list[str] = []
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
         #: The last build's survey, which this build may assume instead of surveying again
         #: (the generator checks the assumption once every page is written).
         self.expected_survey = manifest.survey if self.previous is not None else None
@@ -370,20 +370,22 @@ class Reuse:
         entry = self.old.get(rel_path)
         if entry is None or entry.key != key or self.previous is None:
             return False
-        source, target = self.previous / rel_path, self.staging / rel_path
+        # Strings, not Paths: this runs for every kept page of a national site.
+        source = os.path.join(self.previous, rel_path)
+        target = os.path.join(self.staging, rel_path)
         try:
             if not entry.same_file(os.stat(source, follow_symlinks=False)):
                 return False
-            self.ensure_folder(target.parent)
+            self.ensure_folder(os.path.dirname(target))
             os.link(source, target, follow_symlinks=False)
         except OSError:  # gone, replaced, already written here, or no hard links on this disk
             return False
         self.linked[rel_path] = entry
         return True
 
-    def ensure_folder(self, folder: Path) -> None:
+    def ensure_folder(self, folder: str) -> None:
         if folder not in self.folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
 
     def state(self) -> ReuseState:
