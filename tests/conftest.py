@@ -196,3 +196,17 @@ def make_package(tmp_path: Path):
         return write_package(tmp_path / folder, rows)
 
     return make
+
+
+def count_calls(monkeypatch, owner, name: str) -> list:
+    """Replace ``owner.name`` by a wrapper that records each call's first argument (say,
+    which pages a cache did not spare); returns the list it fills."""
+    seen: list = []
+    original = getattr(owner, name)
+
+    def counting(first, *args, **kwargs):
+        seen.append(first)
+        return original(first, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return seen

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import count_calls
 
 from pipeline import search
 from pipeline.load import load_package
@@ -335,15 +336,7 @@ def test_link_tree_links_every_file_but_the_skipped_top_level_names(tmp_path):
 @pytest.fixture
 def digests_read(monkeypatch) -> list[str]:
     """The pages whose bytes the partition keys read (not recalled from the cache)."""
-    read: list[str] = []
-    original = search.page_digest
-
-    def counting(path: str) -> bytes:
-        read.append(path)
-        return original(path)
-
-    monkeypatch.setattr(search, "page_digest", counting)
-    return read
+    return count_calls(monkeypatch, search, "page_digest")
 
 
 @pytest.mark.parametrize(("rewritten", "expected_read"), [

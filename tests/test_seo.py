@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, TINY, write_package
+from conftest import ROOT, TINY, count_calls, write_package
 
 from pipeline import build, seo
 
@@ -74,15 +74,7 @@ def test_only_the_head_decides_noindex(tmp_path):
 @pytest.fixture
 def heads_read(monkeypatch) -> list[str]:
     """The pages whose head the sitemap reads (not recalled from the cache)."""
-    read: list[str] = []
-    original = seo.head_of
-
-    def counting(path: str) -> str:
-        read.append(path)
-        return original(path)
-
-    monkeypatch.setattr(seo, "head_of", counting)
-    return read
+    return count_calls(monkeypatch, seo, "head_of")
 
 
 SHOWN, HIDDEN = "<html></html>", '<html><meta name="robots" content="noindex"></html>'
