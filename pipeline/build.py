@@ -141,7 +141,9 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
     work, created = staging.site, created_date(package.root)
     cache = incremental.cache_dir(output)
     try:
-        reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full)
+        spare = incremental.take_spare(cache, work, staging.root / "unused-spare", use=not full)
+        reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full,
+                                       spare=spare)
         reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
             downloads = export(package, work, created, lambda _: progress.advance("export"),
@@ -156,6 +158,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
                      "KC_PROGRESS": progress, "KC_REUSE": reuse}
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
+            reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
         with stage(progress, "search") as step:
             step.detail = finish_site(settings_file, work, **reused)
@@ -170,9 +173,12 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         incremental.abandon(cache)
         swap.discard(staging)
         raise
+    kept = keep_spare(cache, staging)
     incremental.promote(cache)
     with stage(progress, "cleanup"):
-        if discard_in_background:
+        if kept:  # the previous site is the next build's spare: nothing big to delete
+            swap.discard(staging)
+        elif discard_in_background:
             swap.discard_later(staging, cache.with_name(f"{output.name}.trash"))
         else:
             swap.discard(staging)
@@ -193,6 +199,16 @@ def code_salt(settings_file: Path) -> str:
     sources = [Path(settings["THEME"]), Path(__file__).resolve().parent,
                settings_file.resolve(), settings_file.resolve().parent / "pelicanconf.py"]
     return incremental.code_salt(sources, settings)
+
+
+def keep_spare(cache: Path, staging: swap.Staging) -> bool:
+    """After the swap the previous site lies in the staging folder: keep it as the next
+    build's starting point (``incremental.take_spare``) rather than delete it."""
+    old_site = staging.site if staging.site.is_dir() else staging.root / swap.OLD
+    try:
+        return old_site.is_dir() and incremental.keep_spare(cache, old_site)
+    except OSError:
+        return False  # then it is deleted with the staging folder, as without a spare
 
 
 def save_manifest(reuse: incremental.Reuse, cache: Path, entries: dict | None = None) -> None:

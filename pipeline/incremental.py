@@ -6,7 +6,7 @@ its own inputs (``Page`` fields, its context, the context providers' extras) and
 shared by the whole build (settings, the site's address list, the code lists, the theme, the
 pipeline's code): Contract 1 in ``pipeline/pages.py`` guarantees that templates read nothing
 else. So each page gets a *fingerprint* of all of those, and the build keeps, in a cache
-folder beside the output (``.kc-cache/<output name>/pages.json``, never published), a
+folder beside the output (``.kc-cache/<output name>/pages.pickle``, never published), a
 manifest of the file each fingerprint produced. The next build calls the ``Reuse`` object
 (``KC_REUSE``) for every page before rendering it; when the fingerprint and the previous
 file are both unchanged, the previous file is hard-linked into the staging folder and the
@@ -27,13 +27,26 @@ Why this is safe:
   anywhere leaves either the old manifest describing the old output, or a pending one
   describing the new output, never one that lies. A manifest that matches nothing only means
   a full build.
+
+Double-buffered output. Linking every kept page into a fresh staging folder still costs a
+``mkdir`` and a ``link`` per page (150,000 folders at national scale, about 50 µs each on
+this project's disks), and the previous site then has to be deleted. So after the swap the
+previous site is not deleted but kept as the *spare* (``<cache>/spare/``, with its manifest
+``spare.pickle``), and the next build starts from it (:func:`take_spare`): the spare already
+holds most pages as they will be (a page unchanged for two builds is the very file the
+output holds), so such a page costs one ``stat``; a page that changed in the last build is
+re-linked from the output; a changed page is written fresh as always. Every other file of
+the spare (what Pelican, the export and the search index write) is removed first, from the
+list its manifest keeps (``Manifest.others``), and the spare's pages that this build does not
+make are removed after the pages (:meth:`Reuse.sweep`), so the staging folder ends up holding
+exactly this build's files, as a fresh one would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
-import json
 import os
 import pickle
 import shutil
@@ -42,12 +55,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 CACHE_FOLDER = ".kc-cache"
-MANIFEST = "pages.json"
-PENDING = "pages.pending.json"
-FORMAT = 1  # bump when the fingerprint or the manifest changes meaning
+MANIFEST = "pages.pickle"
+PENDING = "pages.pending.pickle"
+#: The site of the build before last, kept to be the next build's staging site, and its
+#: manifest.
+SPARE = "spare"
+SPARE_MANIFEST = "spare.pickle"
+FORMAT = 2  # bump when the fingerprint or the manifest changes meaning
 #: Libraries whose version changes what a page looks like.
 RENDERING_LIBRARIES = ("jinja2", "markupsafe", "pelican", "babel", "markdown", "nh3")
 SOURCE_SKIP = ("__pycache__",)
@@ -204,9 +221,11 @@ def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
 
 # -- the manifest -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Entry:
-    """One file of a published build: the fingerprint it was made from, and its identity."""
+class Entry(NamedTuple):
+    """One file of a published build: the fingerprint it was made from, and its identity.
+
+    A tuple, not a dataclass: a national manifest holds 180,000 of them, read and written
+    by every build."""
 
     key: str
     ino: int
@@ -241,6 +260,10 @@ class Manifest:
     pages: dict[str, Entry] = field(default_factory=dict)
     #: The data pages of the first language: how many, and their addresses (the survey).
     survey: Survey | None = None
+    #: Every other file of the folder (what the export, Pelican and the search index
+    #: wrote), from the build's walk of it; None when not known (then the folder cannot
+    #: serve as a spare: its other files could not be cleared).
+    others: tuple[str, ...] | None = None
 
     def describes(self, folder: Path) -> bool:
         try:
@@ -249,24 +272,30 @@ class Manifest:
             return False
         return (self.dev, self.ino) == (stat.st_dev, stat.st_ino)
 
-    def to_json(self) -> str:
-        pages = {rel: [e.key, e.ino, e.size, e.mtime_ns] for rel, e in sorted(self.pages.items())}
-        survey = None if self.survey is None else [self.survey.count, list(self.survey.urls)]
-        return json.dumps({"format": FORMAT, "dev": self.dev, "ino": self.ino, "pages": pages,
-                           "survey": survey}, separators=(",", ":"))
+    def to_bytes(self) -> bytes:
+        """Pickled plain values (JSON took 0.5 s each way for a national manifest)."""
+        survey = None if self.survey is None else (self.survey.count, self.survey.urls)
+        return pickle.dumps({"format": FORMAT, "dev": self.dev, "ino": self.ino,
+                             "pages": {rel: tuple(e) for rel, e in self.pages.items()},
+                             "survey": survey, "others": self.others}, protocol=5)
 
     @classmethod
-    def from_json(cls, text: str) -> Manifest | None:
+    def from_bytes(cls, data: bytes) -> Manifest | None:
+        """The manifest in ``data``; None for another format or anything unreadable (a
+        missing manifest only means a full build). The cache is the build's own folder,
+        written only by this module."""
         try:
-            data = json.loads(text)
-            if data.get("format") != FORMAT:
+            found = pickle.loads(data)  # our own cache, beside the output
+            if not isinstance(found, dict) or found.get("format") != FORMAT:
                 return None
-            pages = {rel: Entry(str(k), int(i), int(s), int(m))
-                     for rel, (k, i, s, m) in data["pages"].items()}
-            found = data.get("survey")
-            survey = None if found is None else Survey(int(found[0]), tuple(map(str, found[1])))
-            return cls(int(data["dev"]), int(data["ino"]), pages, survey)
-        except (ValueError, TypeError, KeyError, AttributeError):
+            make = Entry._make
+            pages = {rel: make(entry) for rel, entry in found["pages"].items()}
+            survey = None if found["survey"] is None else Survey(*found["survey"])
+            others = found["others"]
+            return cls(int(found["dev"]), int(found["ino"]), pages, survey,
+                       None if others is None else tuple(others))
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError,
+                AttributeError, IndexError):
             return None
 
 
@@ -277,7 +306,7 @@ def cache_dir(output: Path) -> Path:
 
 def read_manifest(path: Path) -> Manifest | None:
     try:
-        return Manifest.from_json(path.read_text(encoding="utf-8"))
+        return Manifest.from_bytes(path.read_bytes())
     except OSError:
         return None
 
@@ -294,11 +323,11 @@ def published_manifest(output: Path, cache: Path) -> Manifest | None:
     return None
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     """Write a new file under a temporary name, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_bytes(data)
     os.replace(temporary, path)
 
 
@@ -316,6 +345,7 @@ class ReuseState:
     linked: dict[str, Entry]
     rendered: list[str]
     reused: list[str]
+    from_spare: set[str] = field(default_factory=set)
 
 
 # -- the hook the page writer calls (Contract 2) ------------------------------------------------
@@ -328,10 +358,16 @@ class Reuse:
     """
 
     def __init__(self, staging: Path, previous: Path | None, manifest: Manifest | None,
-                 salt: str) -> None:
+                 salt: str, spare: Manifest | None = None) -> None:
         self.staging = staging
         self.previous = previous if manifest is not None else None
         self.old = manifest.pages if manifest is not None and previous is not None else {}
+        #: The pages already in ``staging`` when it is the spare (the site of the build
+        #: before last, :func:`take_spare`), and all their paths (for :meth:`sweep`).
+        self.spare = spare.pages if spare is not None else {}
+        self.spare_paths = frozenset(self.spare)
+        #: The pages kept as the spare held them (no write at all).
+        self.from_spare: set[str] = set()
         self.salt = salt
         self.build_key: str | None = None
         self.keys: dict[str, str] = {}
@@ -360,9 +396,26 @@ class Reuse:
             del self.linked[rel_path]
         if key is not None:
             self.keys[rel_path] = key
-        kept = rel_path in self.linked or (key is not None and self.link(rel_path, key))
+        kept = rel_path in self.linked or (key is not None and (
+            self.in_spare(rel_path, key) or self.link(rel_path, key)))
         (self.reused if kept else self.rendered).append(rel_path)
         return kept
+
+    def in_spare(self, rel_path: str, key: str) -> bool:
+        """Whether the spare's file at ``rel_path`` (already in place) was built from
+        ``key`` and is still that file: then the page costs no write at all."""
+        entry = self.spare.get(rel_path)
+        if entry is None or entry.key != key:
+            return False
+        try:
+            if not entry.same_file(os.stat(os.path.join(self.staging, rel_path),
+                                           follow_symlinks=False)):
+                return False
+        except OSError:
+            return False
+        self.linked[rel_path] = entry  # it may share its inode with the output: never write it
+        self.from_spare.add(rel_path)
+        return True
 
     def link(self, rel_path: str, key: str) -> bool:
         """Hard-link the previous file into the staging folder if it is still the one built
@@ -376,9 +429,26 @@ class Reuse:
         try:
             if not entry.same_file(os.stat(source, follow_symlinks=False)):
                 return False
+            if rel_path in self.spare_paths:  # the spare's older file: replace it
+                os.unlink(target)
+            else:
+                self.ensure_folder(os.path.dirname(target))
+            os.link(source, target, follow_symlinks=False)
+        except FileNotFoundError:
+            if rel_path not in self.spare_paths:
+                return False
+            # the spare's file was already gone: link into a folder that may be gone too
+            return self.link_fresh(rel_path, source, target, entry)
+        except OSError:  # gone, replaced, already written here, or no hard links on this disk
+            return False
+        self.linked[rel_path] = entry
+        return True
+
+    def link_fresh(self, rel_path: str, source: str, target: str, entry: Entry) -> bool:
+        try:
             self.ensure_folder(os.path.dirname(target))
             os.link(source, target, follow_symlinks=False)
-        except OSError:  # gone, replaced, already written here, or no hard links on this disk
+        except OSError:
             return False
         self.linked[rel_path] = entry
         return True
@@ -390,7 +460,7 @@ class Reuse:
 
     def state(self) -> ReuseState:
         """What this object learnt about its pages (a worker process sends it back)."""
-        return ReuseState(self.keys, self.linked, self.rendered, self.reused)
+        return ReuseState(self.keys, self.linked, self.rendered, self.reused, self.from_spare)
 
     def merge(self, state: ReuseState) -> None:
         """Take in what a worker process learnt about its share of the pages."""
@@ -398,17 +468,35 @@ class Reuse:
         self.linked.update(state.linked)
         self.rendered.extend(state.rendered)
         self.reused.extend(state.reused)
+        self.from_spare.update(state.from_spare)
 
     def reset(self) -> None:
-        """Forget every page of this build and remove its files (and the folders left
-        empty) from the staging folder: they were made under a wrong assumption."""
+        """Forget every page of this build and remove the files it wrote or linked (and
+        the folders left empty) from the staging folder: they were made under a wrong
+        assumption. Pages the spare held as they were stay: their file still matches its
+        recorded key, whatever this build assumed."""
         for rel_path in [*self.rendered, *self.reused]:
+            if rel_path in self.from_spare:  # the spare's own file, untouched: still valid
+                continue
             path = self.staging / rel_path
             path.unlink(missing_ok=True)
             remove_empty_folders(path.parent, self.staging)
         self.keys, self.linked, self.rendered, self.reused = {}, {}, [], []
+        self.from_spare = set()
         self.folders = set()
         self.expected_survey = None
+
+    def sweep(self) -> list[str]:
+        """After the pages: remove the spare's pages that this build did not make (and the
+        folders they leave empty), so that the staging folder holds this build's files
+        only. Returns the paths removed."""
+        made = {*self.rendered, *self.reused}
+        gone = sorted(self.spare_paths - made)
+        for rel_path in gone:
+            path = self.staging / rel_path
+            path.unlink(missing_ok=True)
+            remove_empty_folders(path.parent, self.staging)
+        return gone
 
     def summary(self) -> str:
         return f"{len(self.rendered)} rendered, {len(self.reused)} kept from the last build"
@@ -422,7 +510,9 @@ class Reuse:
         every stage had written its files; their cached ``stat`` saves one call per page.
         """
         root = self.staging.stat()
-        manifest = Manifest(root.st_dev, root.st_ino, survey=self.survey)
+        manifest = Manifest(root.st_dev, root.st_ino, survey=self.survey,
+                            others=None if entries is None else tuple(
+                                name for name in entries if name not in self.keys))
         entries = entries or {}
         for rel_path, key in self.keys.items():
             try:
@@ -441,7 +531,7 @@ class Reuse:
     def save_pending(self, cache: Path,
                      entries: Mapping[str, os.DirEntry] | None = None) -> None:
         """Before the swap: record this build's pages as the pending manifest."""
-        write_atomically(cache / PENDING, self.manifest(entries).to_json())
+        write_atomically(cache / PENDING, self.manifest(entries).to_bytes())
 
 
 def remove_empty_folders(folder: Path, root: Path) -> None:
@@ -467,13 +557,72 @@ def abandon(cache: Path) -> None:
 
 
 def open_reuse(output: Path, staging: Path, cache: Path, salt: str, *,
-               full: bool = False) -> Reuse:
+               full: bool = False, spare: Manifest | None = None) -> Reuse:
     """The reuse hook for a build of ``output`` into ``staging``.
 
     With ``full`` (or without a manifest that describes ``output``) nothing is reused, but
     every page is still fingerprinted so that the next build can be incremental.
+    ``spare``: the manifest of the spare now at ``staging`` (:func:`take_spare`).
     """
     if full:
         clear_cache(cache)
     manifest = None if full else published_manifest(output, cache)
-    return Reuse(staging, output if manifest is not None else None, manifest, salt)
+    return Reuse(staging, output if manifest is not None else None, manifest, salt,
+                 None if full else spare)
+
+
+# -- the spare: the site of the build before last, the next staging site ------------------------
+
+def take_spare(cache: Path, site: Path, unused: Path, *, use: bool = True) -> Manifest | None:
+    """Make the spare the staging ``site`` (an empty folder that it replaces), with only
+    its data pages left in it; its manifest, or None when there is no spare to trust.
+
+    A spare whose manifest does not describe it (or does not list its other files), or
+    any spare when not ``use`` (a full build), is moved to ``unused``, inside the staging
+    folder, to be deleted with it.
+    """
+    folder = cache / SPARE
+    if not folder.is_dir() or folder.is_symlink():
+        return None
+    manifest = read_manifest(cache / SPARE_MANIFEST)
+    (cache / SPARE_MANIFEST).unlink(missing_ok=True)  # from now on the folder is the build's
+    if (not use or manifest is None or manifest.others is None
+            or not manifest.describes(folder)):
+        os.rename(folder, unused)
+        return None
+    site.rmdir()
+    os.rename(folder, site)
+    clear_others(site, manifest.others)
+    return manifest
+
+
+def clear_others(site: Path, others: Iterable[str]) -> None:
+    """Remove the files that are not data pages (the next build's other stages write theirs
+    into an empty place: nothing is ever written through a hard link), then the folders
+    that this leaves empty, deepest first."""
+    root, folders = str(site), set()
+    for rel_path in others:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(root, rel_path))
+        folder = os.path.dirname(rel_path)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: it holds data pages too
+            os.rmdir(os.path.join(root, folder))
+
+
+def keep_spare(cache: Path, old_site: Path) -> bool:
+    """After the swap: keep the previous site (now at ``old_site``) as the spare, with the
+    manifest that describes it, instead of deleting it. False when no manifest describes
+    it (then it is deleted as before)."""
+    manifest = read_manifest(cache / MANIFEST)
+    if manifest is None or manifest.others is None or not manifest.describes(old_site):
+        return False
+    (cache / SPARE_MANIFEST).unlink(missing_ok=True)
+    if (cache / SPARE).exists():  # a spare this build did not take (a full build)
+        return False
+    os.rename(old_site, cache / SPARE)
+    os.replace(cache / MANIFEST, cache / SPARE_MANIFEST)
+    return True

@@ -82,3 +82,19 @@ def test_field_rows_show_every_public_field_with_a_dash_for_missing(site):
     assert [f["name"] for f in fields] == [row[1] for row in rows]
     assert ("Project id", "project_id", "p-04-2021-002") == rows[0]
     assert "—" == {row[1]: row[2] for row in rows}["establishment_id"]
+
+
+def test_enum_labels_are_remembered_per_language(site, monkeypatch):
+    """Labels are looked up once per (kind, value, language): the catalogue is read once."""
+    from pipeline import i18n
+
+    asked: list[tuple[str, str]] = []
+    translate = i18n.translate
+    monkeypatch.setattr(i18n, "translate",
+                        lambda folder, lang, message: asked.append((lang, message))
+                        or translate(folder, lang, message))
+    found = [core_pages.label(site, "status", "completed", lang)
+             for lang in ("vi", "en", "vi", "en")]
+    assert ["Hoàn thành", "Completed", "Hoàn thành", "Completed"] == found
+    assert [("vi", "Completed"), ("en", "Completed")] == asked
+    assert "" == core_pages.label(site, "status", None, "vi")

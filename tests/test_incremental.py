@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TINY, write_content, write_package
+from conftest import ROOT, TINY, count_calls, write_content, write_package
 from markupsafe import Markup
 
 from pipeline import build, incremental
@@ -230,6 +230,8 @@ def test_a_killed_republish_leaves_output_and_cache_consistent(
         inputs, publish, tmp_path, point, published_new):
     output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
     publish(inputs, output)
+    publish(inputs, output)  # the first site is now the spare, which the killed build takes
+    assert (incremental.cache_dir(output) / incremental.SPARE).is_dir()
     old = tree(output)
     rows_edit(retitle)(inputs)
     expected = publish(inputs, fresh, full=True)
@@ -240,6 +242,118 @@ def test_a_killed_republish_leaves_output_and_cache_consistent(
     assert output == again.previous  # a manifest (the pending one after the swap) is trusted
     assert len(again.rendered) < len(again.reused), again.rendered
     assert len(expected.rendered) == len(again.rendered) + len(again.reused)
+
+
+# -- double-buffered output: the spare ----------------------------------------------------------
+
+def revert(inputs: Inputs) -> None:
+    write_package(inputs.data, TINY)
+
+
+#: Two edits in a row: the third publish starts from the spare (the first site), in which
+#: some pages are as they must be, some must be linked from the output (changed by the
+#: first edit only), some rendered, some removed. The flag: the second edit changes the
+#: site's addresses, so that the pages are made twice (the first pass, which assumed the
+#: last build's addresses, links pages that the second pass undoes).
+SEQUENCES = {
+    "edit, then revert": (rows_edit(retitle), revert, False),
+    "two rows": (rows_edit(retitle), rows_edit(rename), False),
+    "delete a row, then add one": (rows_edit(delete_row), rows_edit(add_row), True),
+    "add a row, then delete one": (rows_edit(add_row), rows_edit(delete_row), True),
+    "story, then a row": (story_edit, rows_edit(new_amount), False),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_a_republish_from_the_spare_equals_a_full_build_and_writes_only_what_changed(
+        inputs, publish, tmp_path, monkeypatch, name):
+    output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
+    first = publish(inputs, output)
+    SEQUENCES[name][0](inputs)
+    publish(inputs, output)
+    SEQUENCES[name][1](inputs)
+    with monkeypatch.context() as patch:
+        linked = count_calls(patch, incremental.os, "link")
+        third = publish(inputs, output)
+    expected = publish(inputs, fresh, full=True)
+    assert tree(fresh) == tree(output)
+    assert sorted(expected.rendered) == sorted(third.rendered + third.reused)
+    if SEQUENCES[name][2]:
+        return
+    # a kept page is linked only when the spare holds another version of it
+    pages_linked = {os.path.relpath(source, output) for source in linked
+                    if os.path.relpath(source, output) in third.keys}
+    assert {rel for rel in third.reused if first.keys.get(rel) != third.keys[rel]} == \
+        pages_linked
+    assert set(third.reused) - pages_linked == third.from_spare
+    if name == "edit, then revert":  # the spare is the site wanted: nothing to link at all
+        assert (set(), set(third.reused)) == (pages_linked, third.from_spare)
+
+
+def test_without_a_change_the_third_publish_writes_no_page(inputs, publish, tmp_path,
+                                                            monkeypatch):
+    output = tmp_path / "output"
+    publish(inputs, output)
+    second = publish(inputs, output)
+    inodes = {rel: (output / rel).stat().st_ino for rel in second.reused}
+    with monkeypatch.context() as patch:
+        calls = {name: count_calls(patch, incremental.os, name)
+                 for name in ("link", "mkdir", "unlink")}
+        third = publish(inputs, output)
+    pages = {os.path.join(third.staging, rel) for rel in third.keys}
+    assert ([], sorted(second.reused)) == (third.rendered, sorted(third.reused))
+    assert {name: [] for name in calls} == {
+        name: [c for c in found if str(c) in pages] for name, found in calls.items()}
+    assert inodes == {rel: (output / rel).stat().st_ino for rel in third.reused}
+
+
+@pytest.mark.parametrize("tamper", ["page replaced", "page removed", "manifest removed",
+                                    "manifest of another folder", "full"])
+def test_a_spare_that_is_not_as_recorded_is_not_trusted(inputs, publish, tmp_path, tamper):
+    """Whatever happened to the spare, the publish equals a full build."""
+    output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
+    first = publish(inputs, output)
+    rows_edit(retitle)(inputs)
+    publish(inputs, output)
+    revert(inputs)
+    cache = incremental.cache_dir(output)
+    spare, page = cache / incremental.SPARE, first.rendered[0]
+    if tamper == "page replaced":
+        (spare / page).unlink()
+        (spare / page).write_bytes(b"stale")
+    elif tamper == "page removed":
+        shutil.rmtree((spare / page).parent)
+    elif tamper == "manifest removed":
+        (cache / incremental.SPARE_MANIFEST).unlink()
+    elif tamper == "manifest of another folder":
+        shutil.copytree(spare, spare.with_name("copy"))
+        shutil.rmtree(spare)
+        spare.with_name("copy").rename(spare)
+    again = publish(inputs, output, full=tamper == "full")
+    publish(inputs, fresh, full=True)
+    assert tree(fresh) == tree(output)
+    assert page in (again.rendered + again.reused)
+    assert not (output.parent / "unused-spare").exists()
+    assert [] == [p.name for p in output.parent.iterdir() if p.name.startswith(".output-")]
+
+
+def test_the_spare_keeps_no_other_file_of_its_build(inputs, publish, tmp_path):
+    """What Pelican, the export and the search index wrote is removed from the spare before
+    the build writes its own (a file from the previous build is never written in place)."""
+    output = tmp_path / "output"
+    publish(inputs, output)
+    publish(inputs, output)
+    cache = incremental.cache_dir(output)
+    manifest = incremental.read_manifest(cache / incremental.SPARE_MANIFEST)
+    assert manifest is not None and manifest.others
+    assert {"sitemap.xml", "data/datapackage.json"} <= set(manifest.others)
+    site = tmp_path / "staging" / "site"
+    site.mkdir(parents=True)
+    taken = incremental.take_spare(cache, site, tmp_path / "staging" / "unused")
+    assert taken is not None and not (cache / incremental.SPARE).exists()
+    left = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert left == set(taken.pages)
+    assert not (site / "data").exists()
 
 
 # -- unit: the canonical encoding ---------------------------------------------------------------
