@@ -16,10 +16,10 @@ from pipeline import bench
 
 REQUIRED = ("rows", "pages", "validate_rows_per_s", "frictionless_rows_per_s", "pages_per_s",
             "pelican_pages_per_s", "jinja_pages_per_s", "incremental_s", "full_s",
-            "peak_rss_mb")
+            "peak_rss_mb", "incremental_first_s")
 RATIOS = ("validate_vs_frictionless", "fastcheck_vs_frictionless", "structure_vs_frictionless",
           "pages_vs_pelican", "pages_vs_jinja",
-          "incremental_vs_full")
+          "incremental_vs_full", "incremental_first_vs_full")
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +114,28 @@ def test_the_republish_renders_only_some_pages_and_keeps_the_rest(results: dict)
     assert 0 < results["incremental_rendered"] < results["full_rendered"]
     assert results["full_rendered"] == results["incremental_rendered"] + \
         results["incremental_kept"]
+
+
+def test_both_republishes_are_timed_stage_by_stage(results: dict):
+    """The first republish (linking from the output) and the next one (from the spare)."""
+    assert results["incremental_stages_s"]["pages"] > 0
+    assert results["incremental_first_stages_s"]["pages"] > 0
+    assert not [n for n in results["notes"] if "not measured" in n and "republish" in n]
+
+
+def test_each_change_is_one_more_project_title(tmp_path: Path):
+    """data-changed differs from data in one title; data-changed-again in one more."""
+    from pipeline.load import load_package
+
+    bench.prepare(tmp_path, 0.001, 2025, 1)
+    titles = {name: load_package(tmp_path / name)[0].frames["projects"]["title_vi"].tolist()
+              for name in ("data", "data-changed", "data-changed-again")}
+
+    def differ(a: str, b: str) -> list[int]:
+        return [i for i, (x, y) in enumerate(zip(titles[a], titles[b], strict=True)) if x != y]
+
+    assert [0] == differ("data", "data-changed")
+    assert [len(titles["data"]) - 1] == differ("data-changed", "data-changed-again")
 
 
 def test_timer_keeps_the_signature_the_build_inspects():
