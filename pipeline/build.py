@@ -173,7 +173,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         incremental.abandon(cache)
         swap.discard(staging)
         raise
-    kept = keep_spare(cache, staging)
+    kept = incremental.worth_keeping(reuse) and keep_spare(cache, staging)
     incremental.promote(cache)
     with stage(progress, "cleanup"):
         if kept:  # the previous site is the next build's spare: nothing big to delete

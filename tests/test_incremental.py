@@ -337,6 +337,24 @@ def test_a_spare_that_is_not_as_recorded_is_not_trusted(inputs, publish, tmp_pat
     assert [] == [p.name for p in output.parent.iterdir() if p.name.startswith(".output-")]
 
 
+@pytest.mark.parametrize(("edit", "kept"), [(rows_edit(retitle), True), (story_edit, False),
+                                            (None, False)])
+def test_the_previous_site_is_kept_only_when_the_build_kept_most_pages(
+        inputs, publish, tmp_path, edit, kept):
+    """After a build that rendered (nearly) everything, the previous site would be a spare
+    whose every page must be replaced: it is deleted instead."""
+    output = tmp_path / "site" / "output"
+    publish(inputs, output)
+    if edit is not None:
+        edit(inputs)
+    publish(inputs, output, full=edit is None)
+    cache = incremental.cache_dir(output)
+    assert kept == (cache / incremental.SPARE).is_dir()
+    assert kept == (cache / incremental.SPARE_MANIFEST).is_file()
+    assert [] == [p.name for p in output.parent.iterdir() if p.name != "output"
+                  and not p.name.startswith(".kc-cache")]
+
+
 def test_the_spare_keeps_no_other_file_of_its_build(inputs, publish, tmp_path):
     """What Pelican, the export and the search index wrote is removed from the spare before
     the build writes its own (a file from the previous build is never written in place)."""
