@@ -55,7 +55,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import pagefind_bundle, seo
-from pipeline.checks import FileMemory
+from pipeline.checks import FileMemory, Listing
 
 BUNDLE = "pagefind"
 PARTS = "parts"
@@ -192,10 +192,17 @@ def partition_of(relative: str) -> str:
     return BROWSE if BROWSE_PAGE.match(relative) else PRIMARY
 
 
-def grouped_pages(out_dir: Path) -> dict[str, list[str]]:
-    """Partition name -> the pages worth finding in it, in path order."""
+def skipped_folder(folder: str) -> bool:
+    return bool(SKIPPED.search(folder))
+
+
+def grouped_pages(out_dir: Path, listing: Listing | None = None) -> dict[str, list[str]]:
+    """Partition name -> the pages worth finding in it, in path order. ``listing``:
+    ``checks.site_files(out_dir)`` when the caller has walked the site already."""
     groups: dict[str, list[str]] = {}
-    for relative in seo.html_files(out_dir, prune=lambda folder: bool(SKIPPED.search(folder))):
+    found = (seo.html_files(out_dir, prune=skipped_folder) if listing is None
+             else [name for name, _ in seo.listed_html(listing, prune=skipped_folder)])
+    for relative in found:
         if not SKIPPED.search(relative.removesuffix("index.html")):
             groups.setdefault(partition_of(relative), []).append(relative)
     return groups
@@ -222,13 +229,17 @@ class PageDigests:
     and is not read again: at national scale the partition keys read about 33,000 pages.
     """
 
-    def __init__(self, out_dir: Path, cache: Path | None) -> None:
+    def __init__(self, out_dir: Path, cache: Path | None,
+                 listing: Listing | None = None) -> None:
         self.root = str(out_dir)
         self.memory = FileMemory(cache, "search-pages", DIGEST_SALT)
+        #: The scanned entries of a walk already made: their ``stat`` is done once a build.
+        self.entries = {} if listing is None else dict(listing)
 
     def __call__(self, relative: str) -> bytes:
         path = f"{self.root}/{relative}"
-        status = os.stat(path)
+        entry = self.entries.get(relative)
+        status = os.stat(path) if entry is None else entry.stat()
         known = self.memory.recall(relative, status)
         if known is None:
             known = page_digest(path)
@@ -247,9 +258,11 @@ def input_key(pages: Iterable[str], seed: bytes, digest_of: PageDigests) -> str:
     return digest.hexdigest()[:16]
 
 
-def partitions(out_dir: Path, cache: Path | None = None) -> list[Partition]:
+def partitions(out_dir: Path, cache: Path | None = None,
+               listing: Listing | None = None) -> list[Partition]:
     """Every partition of the written site, the primary first."""
-    groups, seed, digests = grouped_pages(out_dir), salt(), PageDigests(out_dir, cache)
+    groups, seed = grouped_pages(out_dir, listing), salt()
+    digests = PageDigests(out_dir, cache, listing)
     names = sorted(groups, key=lambda name: (name != PRIMARY, name))
     found = [Partition(name, tuple(groups[name]), input_key(groups[name], seed, digests))
              for name in names]
@@ -447,15 +460,17 @@ def manifest(primary: Partition, parts: dict[str, dict[str, int]]) -> str:
 
 
 def index_site(out_dir: Path, *, previous: Path | None = None,
-               cache: Path | None = None) -> IndexSummary:
+               cache: Path | None = None, listing: Listing | None = None) -> IndexSummary:
     """Index the written site in ``out_dir`` into ``out_dir/pagefind/``.
 
     ``previous`` (the published output) and ``cache`` (a folder kept between builds) are
     where unchanged partitions are linked from; without them every partition is indexed.
+    ``listing``: ``checks.site_files(out_dir)`` when the caller has walked the site already
+    (whatever it holds under ``pagefind/`` is ignored: that folder is written here).
     """
     bundle = out_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)
-    found, sources = partitions(out_dir, cache), previous_folders(previous)
+    found, sources = partitions(out_dir, cache, listing), previous_folders(previous)
     if not found:
         raise SearchIndexError("no page to index")
     counts: dict[str, dict[str, int]] = {}

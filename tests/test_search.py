@@ -378,3 +378,33 @@ def test_a_failing_run_among_several_stops_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "run_pagefind", failing)
     with pytest.raises(search.SearchIndexError, match="planted"):
         search.build_partitions(site, runs)
+
+
+def test_partitions_from_a_walk_already_made_are_those_of_a_new_walk(tmp_path):
+    from pipeline.checks import site_files
+
+    site = write_site(tmp_path / "site")
+    for relative in ("search/index.html", "search/old/index.html", "en/projects/page/3/x.html",
+                     "pagefind/index.html", "statistics/a/index.html", "a-b/index.html"):
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(PAGE.format(lang="vi", title="x", text="y"))
+    walked = search.partitions(site)
+    listed = search.partitions(site, tmp_path / "cache", site_files(site))
+    assert walked == listed
+    assert ["a-b/index.html", "en/index.html", "index.html"] == list(walked[0].pages)
+
+
+def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
+    from conftest import ROOT
+
+    from pipeline import build
+    from pipeline.checks import site_files
+
+    site = write_site(tmp_path / "site")
+    (site / "robots.txt").write_text("an old one")
+    listing = build.site_listing(site)
+    build.finish_site(ROOT / "pelicanconf.py", site, cache=tmp_path / "cache", listing=listing)
+    walked = site_files(site)
+    assert any(name.startswith("pagefind/parts/") for name, _ in listing)
+    assert [(name, e.stat().st_ino) for name, e in walked] == [
+        (name, e.stat().st_ino) for name, e in listing]
