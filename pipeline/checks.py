@@ -16,6 +16,7 @@ again, but its remembered targets are still checked against this build's files.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
@@ -227,14 +228,19 @@ def relisted(root: Path, listing: Listing, folders: Iterable[str]) -> Listing:
     folders = set(folders)
     prefixes = tuple(f"{folder}/" for folder in folders)
     kept = [item for item in listing if "/" in item[0] and not item[0].startswith(prefixes)]
+    fresh = []
     with os.scandir(root) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in folders:
-                    kept.extend(walk(entry.path, entry.name + "/"))
+                    fresh.append(sorted(walk(entry.path, entry.name + "/"), key=path_order))
             elif entry.is_file():
-                kept.append((entry.name, entry))
-    return sorted(kept, key=path_order)
+                fresh.append([(entry.name, entry)])
+    for block in fresh:  # each block sorts as one run: inserted, not sorted again with the rest
+        if block:
+            at = bisect.bisect_left(kept, path_order(block[0]), key=path_order)
+            kept[at:at] = block
+    return kept
 
 
 def site_pages(root: Path) -> list[tuple[str, os.DirEntry]]:
@@ -257,6 +263,7 @@ class FileMemory:
         #: Anything the check keeps beside the per-file results (the links' path table).
         self.shared: Any = None
         self.previous = self.load()
+        self.names: dict[bytes, str] | None = None  # identity -> earlier name, when asked
 
     def load(self) -> dict[str, Any]:
         if self.path is None or not self.path.is_file():
@@ -277,6 +284,19 @@ class FileMemory:
             return None
         self.current[name] = known
         return known[1]
+
+    def recall_moved(self, name: str, entry: os.DirEntry | os.stat_result,
+                     ) -> tuple[str, Any] | None:
+        """(earlier name, remembered result) of this exact file remembered under another
+        path with the same last component (a folder renamed: Pagefind's part folders are
+        named after their key, and an unchanged file of a re-indexed part is linked from
+        the old folder), or None. The caller adapts what the result says of the path."""
+        if self.names is None:
+            self.names = {known[0]: old for old, known in self.previous.items()}
+        old = self.names.get(identity(entry))
+        if old is None or old.rpartition("/")[2] != name.rpartition("/")[2]:
+            return None
+        return old, self.previous[old][1]
 
     def remember(self, name: str, entry: os.DirEntry | os.stat_result, result: Any) -> None:
         if self.path is not None:
@@ -496,7 +516,7 @@ def check_links(output_dir: Path, siteurl: str = "", *, cache: Path | None = Non
             links = read_page(page, Path(entry.path).read_bytes(), judge, report)
             known = (links.count, table.ids(links.paths), links.external)
             memory.remember(page, entry, known)
-        else:
+        elif known[2]:
             report.external.extend(Reference(page, *link) for link in known[2])
         report.count += known[0]
     memory.shared = table.kept(memory.current, renumber=bool(missing) or

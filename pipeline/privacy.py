@@ -18,7 +18,8 @@ candidate found in the raw bytes is confirmed by folding exactly its own bytes.
 A hit is a ``Problem`` (``private-value-published``); the build fails on any. The message
 masks the value, because build logs are often public too. With ``cache``, a file already
 scanned for the same values (same device, inode, size and modification time: hard-linked
-from the previous build) is not read again.
+from the previous build) is not read again, nor is one remembered under another folder
+(Pagefind's part folders are renamed with their key; unchanged files are linked).
 """
 
 from __future__ import annotations
@@ -335,7 +336,9 @@ def check_output(package: Package, out_dir: Path, *, cache: Path | None = None,
     for relative, entry in site_files(Path(out_dir)) if listing is None else listing:
         hits = memory.recall(relative, entry)
         if hits is None:
-            hits = file_hits(matcher, relative, Path(entry.path).read_bytes())
+            moved = memory.recall_moved(relative, entry)
+            hits = (file_hits(matcher, relative, Path(entry.path).read_bytes()) if moved is None
+                    else renamed(moved[1], moved[0], relative))
             memory.remember(relative, entry, hits)
         if hits:
             problems.extend(leak(name, value, *values[value]) for name, value in hits)
@@ -347,6 +350,13 @@ def file_hits(matcher: Matcher, relative: str, data: bytes) -> tuple[tuple[str, 
     """(document name, value) of every value in a file and its archive members, in order."""
     return tuple((name, value) for name, document in documents(relative, data)
                  for value in sorted(matcher.found(document)))
+
+
+def renamed(hits: tuple[tuple[str, str], ...], old: str, new: str,
+            ) -> tuple[tuple[str, str], ...]:
+    """A file's remembered hits, found under its ``old`` path, for its ``new`` path (the
+    document names are the path, or the path, ``!`` and an archive member's name)."""
+    return tuple((new + name[len(old):], value) for name, value in hits)
 
 
 def salt(values: list[str]) -> str:

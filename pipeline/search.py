@@ -345,8 +345,10 @@ def index_only(bundle: Path) -> None:
             path.rmdir()
 
 
-def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool) -> None:
-    """Index one partition into ``target``, reproducibly."""
+def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool,
+                    earlier: Path | None = None) -> None:
+    """Index one partition into ``target``, reproducibly. ``earlier``: the partition's
+    bundle in the last build, whose unchanged files are kept (``adopt_unchanged``)."""
     with tempfile.TemporaryDirectory(prefix="kc-search-", dir=staging_root()) as staging:
         if stage(out_dir, part.pages, Path(staging)) == 0:
             return
@@ -360,17 +362,72 @@ def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool)
         raise SearchIndexError(f"pagefind bundle {part.name}: {exc}") from exc
     if not primary:
         index_only(target)
+    if earlier is not None:
+        adopt_unchanged(target, earlier)
 
 
-def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]]) -> None:
+def adopt_unchanged(bundle: Path, earlier: Path) -> int:
+    """Replace each file of a new ``bundle`` that has the same path and the same bytes in
+    the partition's ``earlier`` bundle by a hard link to that file; returns how many.
+
+    A page changed in a partition of a thousand pages changes a few of Pagefind's files
+    (the page's fragment, some index chunks, the metadata): the rest come out
+    byte-identical but as new files, and every check that remembers files by identity
+    (``checks.FileMemory``: the privacy check decompresses and scans each one) would read
+    them all again; linked, they keep the identity they were checked under, and a deploy
+    that compares sizes and times sees them unchanged. Bytes are compared in full: the
+    output is the same either way. The primary's ``parts/`` and ``kc-parts.json`` are not
+    looked at (written apart).
+    """
+    adopted, pending = 0, [(str(bundle), str(earlier), True)]
+    while pending:
+        folder, before, top = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if top and entry.name in (PARTS, MANIFEST):
+                    continue
+                old = f"{before}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, old, False))
+                elif entry.is_file(follow_symlinks=False) and same_bytes(entry.path, old):
+                    adopted += relink(old, entry.path)
+    return adopted
+
+
+def same_bytes(path: str, other: str) -> bool:
+    try:
+        if os.stat(path).st_size != os.stat(other).st_size:
+            return False
+        with open(path, "rb") as one, open(other, "rb") as two:
+            return one.read() == two.read()
+    except OSError:
+        return False
+
+
+def relink(source: str, target: str) -> int:
+    """``target`` replaced by a hard link to ``source`` (1), or left as it is (0)."""
+    temporary = f"{target}.kc-link"
+    try:
+        os.link(source, temporary)
+    except OSError:
+        return 0
+    os.replace(temporary, target)
+    return 1
+
+
+def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]],
+                     earlier: dict[str, Path] | None = None) -> None:
     """Index these partitions, ``PAGEFIND_RUNS`` at a time (threads wait on the Pagefind
-    processes); the first failure stops the build."""
+    processes); the first failure stops the build. ``earlier``: partition name -> its
+    bundle in the last build."""
+    earlier = earlier or {}
     if len(runs) < 2:
         for part, target, primary in runs:
-            build_partition(out_dir, part, target, primary)
+            build_partition(out_dir, part, target, primary, earlier.get(part.name))
         return
     with ThreadPoolExecutor(max_workers=PAGEFIND_RUNS) as pool:
-        for future in [pool.submit(build_partition, out_dir, *run) for run in runs]:
+        for future in [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name))
+                       for run in runs]:
             future.result()
 
 
@@ -410,6 +467,16 @@ def previous_folders(previous: Path | None) -> dict[str, Path]:
     manifest = json.loads((previous / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
     found = {p.name: p for p in sorted((previous / BUNDLE / PARTS).glob("*")) if p.is_dir()}
     found[manifest.get("primary", "")] = previous / BUNDLE
+    return found
+
+
+def earlier_bundles(sources: dict[str, Path], cache: Path | None) -> dict[str, Path]:
+    """Partition name -> its bundle in the last build (previous output, else the cache),
+    whatever its key: where a partition indexed again finds its unchanged files."""
+    kept = sorted(p for p in (cache / CACHE).iterdir() if p.is_dir()) \
+        if cache is not None and (cache / CACHE).is_dir() else []
+    found = {path.name.rsplit("-", 1)[0]: path for path in kept}
+    found.update((folder.rsplit("-", 1)[0], path) for folder, path in sources.items() if folder)
     return found
 
 
@@ -480,7 +547,7 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     fresh = [(part, target, number == 0) for number, (part, target)
              in enumerate(zip(found, targets, strict=True))
              if not reused(part, target, sources, cache)]
-    build_partitions(out_dir, fresh)
+    build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {})
     for part, target in zip(found, targets, strict=True):
         if (target / ENTRY).is_file():
             counts[part.folder], built[part.folder] = index_languages(target), target

@@ -87,11 +87,7 @@ def listed_html(listing: Listing, prune: Callable[[str], bool] | None = None,
     found = [(name, entry) for name, entry in listing if name.endswith(".html")]
     if prune is not None:
         found = [item for item in found if not pruned(item[0][:item[0].rfind("/") + 1])]
-    return sorted(found, key=first)
-
-
-def first(item: tuple[str, object]) -> str:
-    return item[0]
+    return sorted(found)  # by name: names are unique, entries never compared
 
 
 def head_of(path: str) -> str:

@@ -266,3 +266,24 @@ def test_check_output_reads_the_files_of_the_listing_it_is_given(package, tmp_pa
     listing = None if listed is None else [
         (name, entry) for name, entry in site_files(out) if name in listed]
     assert expected == [p.file for p in check_output(package, out, listing=listing)]
+
+
+def test_a_file_moved_to_a_renamed_folder_is_not_read_again(package, tmp_path, scans):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    (out / "part-1").mkdir(parents=True)
+    (out / "part-1" / "a.html").write_text(f"<p>{OWNER}</p>", encoding="utf-8")
+    with zipfile.ZipFile(out / "part-1" / "b.zip", "w") as archive:
+        archive.writestr("inside.csv", f"name\n{OWNER}\n")
+    (out / "part-1" / "c.html").write_text(f"<p>{OWNER}</p>", encoding="utf-8")
+    first = check_output(package, out, cache=cache)
+    (out / "part-1").rename(out / "part-2")  # same files (inode, size, time), new folder
+    (out / "part-2" / "c.html").rename(out / "part-2" / "d.html")  # another name: read
+    scans.clear()
+    second = check_output(package, out, cache=cache)
+    read = list(scans)
+    uncached = check_output(package, out)
+    assert ["part-1/a.html", "part-1/b.zip!inside.csv", "part-1/c.html"] == [
+        p.file for p in first]
+    assert (second, ["part-2/d.html"]) == (uncached, read)
+    assert ["part-2/a.html", "part-2/b.zip!inside.csv", "part-2/d.html"] == [
+        p.file for p in second]

@@ -408,3 +408,38 @@ def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
     assert any(name.startswith("pagefind/parts/") for name, _ in listing)
     assert [(name, e.stat().st_ino) for name, e in walked] == [
         (name, e.stat().st_ino) for name, e in listing]
+
+
+def test_a_partition_indexed_again_keeps_its_unchanged_files(indexed, tmp_path):
+    previous, _ = indexed
+    changed = {"establishments/e-04-0001/index.html": "Đan lát mây"}
+    site = write_site(tmp_path / "site", changed)
+    fresh = write_site(tmp_path / "fresh", changed)
+    search.index_site(site, previous=previous)
+    search.index_site(fresh)
+    old, new = (next((root / "pagefind" / "parts").glob("p04-*")) for root in (previous, site))
+    inodes = {p.relative_to(old).as_posix(): p.stat().st_ino for p in old.rglob("*")
+              if p.is_file()}
+    files = {p.relative_to(new).as_posix(): p for p in new.rglob("*") if p.is_file()}
+    kept = {name for name, path in files.items() if inodes.get(name) == path.stat().st_ino}
+    same = {name for name, path in files.items()
+            if name in inodes and path.read_bytes() == (old / name).read_bytes()}
+    assert old.name != new.name and kept == same and any(n.startswith("fragment/") for n in kept)
+    assert len(kept) < len(files)  # the changed page's fragment and the index are new
+    assert bundle_files(fresh) == bundle_files(site)
+
+
+def test_adopt_unchanged_links_only_files_with_the_same_path_and_bytes(tmp_path):
+    earlier, bundle = tmp_path / "earlier", tmp_path / "bundle"
+    for root, files in ((earlier, {"a": "1", "d/b": "2", "c": "3", "kc-parts.json": "m",
+                                   "parts/x/y": "4"}),
+                        (bundle, {"a": "1", "d/b": "2!", "c": "3", "e": "5",
+                                  "kc-parts.json": "m", "parts/x/y": "4"})):
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+    assert 2 == search.adopt_unchanged(bundle, earlier)
+    linked = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*")
+                    if p.is_file() and p.stat().st_nlink > 1)
+    assert ["a", "c"] == linked
+    assert "2!" == (bundle / "d" / "b").read_text()
