@@ -178,9 +178,9 @@ def scans(monkeypatch):
     read: list[str] = []
     original = privacy.file_hits
 
-    def recording(matcher, relative, data):
+    def recording(matcher, relative, data, members=None):
         read.append(relative)
-        return original(matcher, relative, data)
+        return original(matcher, relative, data, members)
 
     monkeypatch.setattr(privacy, "file_hits", recording)
     return read
@@ -287,3 +287,40 @@ def test_a_file_moved_to_a_renamed_folder_is_not_read_again(package, tmp_path, s
     assert (second, ["part-2/d.html"]) == (uncached, read)
     assert ["part-2/a.html", "part-2/b.zip!inside.csv", "part-2/d.html"] == [
         p.file for p in second]
+
+
+def write_archive(path: Path, members: dict[str, str]) -> None:
+    path.unlink(missing_ok=True)  # a new file, as the export writes one
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+
+
+def test_unchanged_members_of_a_rewritten_archive_are_not_scanned_again(package, tmp_path,
+                                                                        monkeypatch):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    out.mkdir()
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as nested:
+        nested.writestr("deep.txt", f"{OWNER}")
+    members = {"a.csv": f"name\n{OWNER}\n", "b.csv": "name\nclean\n", "c.csv": "x\n"}
+    write_archive(out / "d.zip", members)
+    with zipfile.ZipFile(out / "d.zip", "a") as archive:
+        archive.writestr("n.zip", inner.getvalue())
+    first = check_output(package, out, cache=cache)
+    write_archive(out / "d.zip", {**members, "c.csv": "y\n"})
+    with zipfile.ZipFile(out / "d.zip", "a") as archive:
+        archive.writestr("n.zip", inner.getvalue())
+    scanned: list[str] = []
+    original = privacy.documents
+
+    def recording(name, data):
+        scanned.append(name)
+        return original(name, data)
+
+    monkeypatch.setattr(privacy, "documents", recording)
+    second = check_output(package, out, cache=cache)
+    monkeypatch.setattr(privacy, "documents", original)
+    uncached = check_output(package, out)
+    assert ["d.zip!a.csv", "d.zip!n.zip!deep.txt"] == [p.file for p in first]
+    assert (second, ["d.zip!c.csv"]) == (uncached, scanned)
