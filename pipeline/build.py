@@ -271,11 +271,17 @@ def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = N
 
     settings = with_defaults(read_settings(str(settings_file)))
     walked = {} if listing is None else {"listing": listing}
-    seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"],
-                              **accepted(seo.write_discovery_files, cache=cache, **walked))
+
+    def sitemap() -> None:  # while Pagefind runs: it leaves part of the second core idle
+        seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"],
+                                  **accepted(seo.write_discovery_files, cache=cache, **walked))
+
+    options = accepted(search.index_site, previous=previous, cache=cache, meanwhile=sitemap,
+                       **walked)
+    if "meanwhile" not in options:
+        sitemap()
     try:
-        summary = search.index_site(out_dir, **accepted(search.index_site, previous=previous,
-                                                        cache=cache, **walked))
+        summary = search.index_site(out_dir, **options)
     except search.SearchIndexError as exc:
         raise BuildFailed(f"search: {exc}") from exc
     if listing is not None:

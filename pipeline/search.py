@@ -48,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -416,19 +416,27 @@ def relink(source: str, target: str) -> int:
 
 
 def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]],
-                     earlier: dict[str, Path] | None = None) -> None:
+                     earlier: dict[str, Path] | None = None,
+                     meanwhile: Callable[[], object] | None = None) -> None:
     """Index these partitions, ``PAGEFIND_RUNS`` at a time (threads wait on the Pagefind
     processes); the first failure stops the build. ``earlier``: partition name -> its
-    bundle in the last build."""
+    bundle in the last build. ``meanwhile`` is called once in this thread while the
+    partitions are indexed (the build writes the sitemap then: a republish's Pagefind runs
+    leave part of the second core idle)."""
     earlier = earlier or {}
-    if len(runs) < 2:
-        for part, target, primary in runs:
-            build_partition(out_dir, part, target, primary, earlier.get(part.name))
+    if not runs:
+        if meanwhile is not None:
+            meanwhile()
         return
     with ThreadPoolExecutor(max_workers=PAGEFIND_RUNS) as pool:
-        for future in [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name))
-                       for run in runs]:
-            future.result()
+        futures = [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name))
+                   for run in runs]
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        finally:
+            for future in futures:
+                future.result()
 
 
 # --- reuse ---------------------------------------------------------------------------------
@@ -527,13 +535,16 @@ def manifest(primary: Partition, parts: dict[str, dict[str, int]]) -> str:
 
 
 def index_site(out_dir: Path, *, previous: Path | None = None,
-               cache: Path | None = None, listing: Listing | None = None) -> IndexSummary:
+               cache: Path | None = None, listing: Listing | None = None,
+               meanwhile: Callable[[], object] | None = None) -> IndexSummary:
     """Index the written site in ``out_dir`` into ``out_dir/pagefind/``.
 
     ``previous`` (the published output) and ``cache`` (a folder kept between builds) are
     where unchanged partitions are linked from; without them every partition is indexed.
     ``listing``: ``checks.site_files(out_dir)`` when the caller has walked the site already
     (whatever it holds under ``pagefind/`` is ignored: that folder is written here).
+    ``meanwhile``: called once while Pagefind runs (``build_partitions``), never with a
+    ``pagefind/`` being written by it.
     """
     bundle = out_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)
@@ -547,7 +558,8 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     fresh = [(part, target, number == 0) for number, (part, target)
              in enumerate(zip(found, targets, strict=True))
              if not reused(part, target, sources, cache)]
-    build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {})
+    build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {},
+                     meanwhile)
     for part, target in zip(found, targets, strict=True):
         if (target / ENTRY).is_file():
             counts[part.folder], built[part.folder] = index_languages(target), target

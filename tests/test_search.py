@@ -406,6 +406,7 @@ def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
     build.finish_site(ROOT / "pelicanconf.py", site, cache=tmp_path / "cache", listing=listing)
     walked = site_files(site)
     assert any(name.startswith("pagefind/parts/") for name, _ in listing)
+    assert {"sitemap.xml", "robots.txt"} <= {name for name, _ in listing}
     assert [(name, e.stat().st_ino) for name, e in walked] == [
         (name, e.stat().st_ino) for name, e in listing]
 
@@ -443,3 +444,37 @@ def test_adopt_unchanged_links_only_files_with_the_same_path_and_bytes(tmp_path)
                     if p.is_file() and p.stat().st_nlink > 1)
     assert ["a", "c"] == linked
     assert "2!" == (bundle / "d" / "b").read_text()
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_index_site_calls_meanwhile_once_whether_or_not_it_indexes(indexed, tmp_path, reuse):
+    previous, _ = indexed
+    calls: list[bool] = []
+    site = write_site(tmp_path / "site")
+    summary = search.index_site(site, previous=previous if reuse else None,
+                                meanwhile=lambda: calls.append(True))
+    assert ([True], 4 if reuse else 0) == (calls, summary.reused)
+    assert bundle_files(previous) == bundle_files(site)
+
+
+def test_meanwhile_runs_while_the_partitions_are_indexed(tmp_path, monkeypatch):
+    import threading
+
+    site, started, finished = write_site(tmp_path / "site"), threading.Event(), []
+    release = threading.Event()
+
+    def pagefind(staging, bundle):
+        started.set()
+        release.wait(timeout=30)
+        finished.append(bundle)
+        raise search.SearchIndexError("stopped here")
+
+    def meanwhile():
+        seen.append((started.wait(timeout=30), list(finished)))
+        release.set()
+
+    seen: list = []
+    monkeypatch.setattr(search, "run_pagefind", pagefind)
+    with pytest.raises(search.SearchIndexError, match="stopped here"):
+        search.index_site(site, meanwhile=meanwhile)
+    assert [(True, [])] == seen  # a run had started and none had finished
