@@ -295,7 +295,9 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
                       progress: Progress | None = None, *, cache: Path | None = None,
                       listing: list | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any.
-    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already."""
+    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already. The
+    package check (Frictionless) runs in a forked child meanwhile (``start_package_check``);
+    the failures are listed in the same order as ever."""
     from pipeline.checks import check_links, package_errors, start_package_check
 
     progress = progress or Progress()
