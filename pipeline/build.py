@@ -161,9 +161,9 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
             reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
         with stage(progress, "search") as step:
-            step.detail = finish_site(settings_file, work, **reused)
+            listing = site_listing(work)  # one walk: sitemap, search, checks (kept up to date)
+            step.detail = finish_site(settings_file, work, listing=listing, **reused)
         with stage(progress, "checks") as step:
-            listing = site_listing(work)  # one walk of the site for the checks and the counts
             step.detail = post_build_checks(package, work, site_url(settings_file), progress,
                                             cache=cache, listing=listing)
         with stage(progress, "swap") as step:
@@ -271,21 +271,37 @@ def site_url(settings_file: Path) -> str:
 
 
 def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = None,
-                cache: Path | None = None) -> str:
-    """What needs every page written (issue 7): sitemap.xml, robots.txt, the search index."""
+                cache: Path | None = None, listing: list | None = None) -> str:
+    """What needs every page written (issue 7): sitemap.xml, robots.txt, the search index.
+
+    ``listing``: ``site_listing(out_dir)`` walked before this step; the sitemap and the
+    search index read it instead of walking the site again, and it is updated in place
+    with what this step wrote (the top-level files and ``pagefind/`` listed again), so
+    that it still lists every file for the checks.
+    """
     from pelican.settings import read_settings
 
     from pipeline import search, seo
+    from pipeline.checks import relisted
     from pipeline.site_settings import with_defaults
 
     settings = with_defaults(read_settings(str(settings_file)))
-    seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"],
-                              **accepted(seo.write_discovery_files, cache=cache))
+    walked = {} if listing is None else {"listing": listing}
+
+    def sitemap() -> None:  # while Pagefind runs: it leaves part of the second core idle
+        seo.write_discovery_files(out_dir, settings["SITEURL"], settings["KC_LANGUAGES"],
+                                  **accepted(seo.write_discovery_files, cache=cache, **walked))
+
+    options = accepted(search.index_site, previous=previous, cache=cache, meanwhile=sitemap,
+                       **walked)
+    if "meanwhile" not in options:
+        sitemap()
     try:
-        summary = search.index_site(out_dir, **accepted(search.index_site, previous=previous,
-                                                        cache=cache))
+        summary = search.index_site(out_dir, **options)
     except search.SearchIndexError as exc:
         raise BuildFailed(f"search: {exc}") from exc
+    if listing is not None:
+        listing[:] = relisted(out_dir, listing, [search.BUNDLE])
     return f"{summary.pages} pages indexed ({', '.join(summary.languages)})"
 
 
@@ -295,23 +311,28 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
                       progress: Progress | None = None, *, cache: Path | None = None,
                       listing: list | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any.
-    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already."""
-    from pipeline.checks import check_links, package_errors
+    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already. The
+    package check (Frictionless) runs in a forked child meanwhile (``start_package_check``);
+    the failures are listed in the same order as ever."""
+    from pipeline.checks import check_links, package_errors, start_package_check
 
     progress = progress or Progress()
     progress.total("checks", 4)
     listing = site_listing(out_dir) if listing is None else listing
-    links = check_links(out_dir, siteurl, cache=cache, listing=listing)
-    failures = listed("broken internal links", [f"{r.page} -> {r.target}" for r in links.broken])
-    progress.advance("checks")
-    failures += listed("resources loaded from other hosts",
-                       [f"{r.page} -> {r.target}" for r in links.external])
-    progress.advance("checks")
-    failures += privacy_failures(package, out_dir, cache, listing)
-    progress.advance("checks")
-    failures += listed("the published data package is invalid",
-                       package_errors(out_dir / "data" / "datapackage.json", cache=cache))
-    progress.advance("checks")
+    descriptor = out_dir / "data" / "datapackage.json"
+    with start_package_check(descriptor, cache=cache) as started:  # on the other core
+        links = check_links(out_dir, siteurl, cache=cache, listing=listing)
+        failures = listed("broken internal links",
+                          [f"{r.page} -> {r.target}" for r in links.broken])
+        progress.advance("checks")
+        failures += listed("resources loaded from other hosts",
+                           [f"{r.page} -> {r.target}" for r in links.external])
+        progress.advance("checks")
+        failures += privacy_failures(package, out_dir, cache, listing)
+        progress.advance("checks")
+        failures += listed("the published data package is invalid",
+                           package_errors(descriptor, cache=cache, started=started))
+        progress.advance("checks")
     if failures:
         raise BuildFailed("post-build checks failed:\n  " + "\n  ".join(failures))
     return f"{links.count} links, private fields, datapackage.json"

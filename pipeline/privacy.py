@@ -18,7 +18,8 @@ candidate found in the raw bytes is confirmed by folding exactly its own bytes.
 A hit is a ``Problem`` (``private-value-published``); the build fails on any. The message
 masks the value, because build logs are often public too. With ``cache``, a file already
 scanned for the same values (same device, inode, size and modification time: hard-linked
-from the previous build) is not read again.
+from the previous build) is not read again, nor is one remembered under another folder
+(Pagefind's part folders are renamed with their key; unchanged files are linked).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
@@ -331,22 +333,104 @@ def check_output(package: Package, out_dir: Path, *, cache: Path | None = None,
         return []
     matcher = Matcher(values)
     memory = FileMemory(cache, "privacy", salt(matcher.values))
+    members = Members(memory.shared)
     problems = []
     for relative, entry in site_files(Path(out_dir)) if listing is None else listing:
         hits = memory.recall(relative, entry)
         if hits is None:
-            hits = file_hits(matcher, relative, Path(entry.path).read_bytes())
+            moved = memory.recall_moved(relative, entry)
+            hits = (file_hits(matcher, relative, Path(entry.path).read_bytes(), members)
+                    if moved is None else renamed(moved[1], moved[0], relative))
             memory.remember(relative, entry, hits)
         if hits:
             problems.extend(leak(name, value, *values[value]) for name, value in hits)
+    memory.shared = members.kept(memory.current)
     memory.save()
     return problems
 
 
-def file_hits(matcher: Matcher, relative: str, data: bytes) -> tuple[tuple[str, str], ...]:
-    """(document name, value) of every value in a file and its archive members, in order."""
-    return tuple((name, value) for name, document in documents(relative, data)
-                 for value in sorted(matcher.found(document)))
+def file_hits(matcher: Matcher, relative: str, data: bytes,
+              members: Members | None = None) -> tuple[tuple[str, str], ...]:
+    """(document name, value) of every value in a file and its archive members, in order.
+    ``members``: archive members already scanned, by their compressed bytes."""
+    if members is None:
+        return tuple((name, value) for name, document in documents(relative, data)
+                     for value in sorted(matcher.found(document)))
+    return tuple((name, value) for name, values in document_hits(matcher, relative, data,
+                                                                 members, relative)
+                 for value in values)
+
+
+class Members:
+    """What each archive member held, remembered by a hash of its compressed bytes.
+
+    A republish after one changed row rewrites the XLSX and the ZIP of the downloads, but
+    only the sheet and the CSV of the changed resource differ: the other members are the
+    same compressed bytes (the export copies them), and at national scale scanning them
+    again (the establishments sheet alone: 11 MB of XML) is most of a second. The key is
+    SHA-256 of the member's name, compression method and compressed bytes: the same key,
+    the same decompressed bytes, the same values found. Kept while the file that held the
+    member is still in the site.
+    """
+
+    def __init__(self, previous: Any) -> None:
+        self.previous: dict[bytes, tuple[str, tuple]] = (
+            previous if isinstance(previous, dict) else {})
+        self.current: dict[bytes, tuple[str, tuple]] = {}
+
+    def kept(self, files: Iterable[str]) -> dict[bytes, tuple[str, tuple]]:
+        """This run's members and the remembered ones of files still present (recalled)."""
+        present = set(files)
+        kept = {key: known for key, known in self.previous.items() if known[0] in present}
+        kept.update(self.current)
+        return kept
+
+
+LOCAL_HEADER = b"PK\x03\x04"
+
+
+def member_key(data: bytes, member: zipfile.ZipInfo) -> bytes | None:
+    """SHA-256 of a member's name, method and compressed bytes as ``ZipFile.open`` reads
+    them (after the local header); None when they cannot be located (then it is scanned)."""
+    start = member.header_offset
+    if data[start:start + 4] != LOCAL_HEADER or member.flag_bits & 1:
+        return None
+    begin = start + 30 + int.from_bytes(data[start + 26:start + 28], "little") \
+        + int.from_bytes(data[start + 28:start + 30], "little")
+    raw = data[begin:begin + member.compress_size]
+    if len(raw) != member.compress_size:
+        return None
+    digest = hashlib.sha256(f"{member.filename}\0{member.compress_type}\0".encode())
+    digest.update(raw)
+    return digest.digest()
+
+
+def document_hits(matcher: Matcher, name: str, data: bytes, members: Members,
+                  file: str) -> Iterator[tuple[str, list[str]]]:
+    """(document name, sorted values) as ``documents`` names them, archive members
+    recalled from ``members`` when their compressed bytes were scanned before."""
+    if name.lower().endswith(ARCHIVES) and zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                inner, key = f"{name}!{member.filename}", member_key(data, member)
+                known = members.previous.get(key) if key is not None else None
+                if known is None:
+                    found = list(document_hits(matcher, inner, archive.read(member),
+                                               members, file))
+                    known = (file, tuple((n[len(inner):], v) for n, v in found))
+                if key is not None:
+                    members.current[key] = (file, known[1])
+                yield from ((inner + suffix, list(values)) for suffix, values in known[1])
+        return
+    for document_name, document in documents(name, data):  # gzip, or the file itself
+        yield document_name, sorted(matcher.found(document))
+
+
+def renamed(hits: tuple[tuple[str, str], ...], old: str, new: str,
+            ) -> tuple[tuple[str, str], ...]:
+    """A file's remembered hits, found under its ``old`` path, for its ``new`` path (the
+    document names are the path, or the path, ``!`` and an archive member's name)."""
+    return tuple((new + name[len(old):], value) for name, value in hits)
 
 
 def salt(values: list[str]) -> str:

@@ -48,14 +48,14 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from pipeline import pagefind_bundle, seo
-from pipeline.checks import FileMemory
+from pipeline.checks import FileMemory, Listing
 
 BUNDLE = "pagefind"
 PARTS = "parts"
@@ -192,10 +192,17 @@ def partition_of(relative: str) -> str:
     return BROWSE if BROWSE_PAGE.match(relative) else PRIMARY
 
 
-def grouped_pages(out_dir: Path) -> dict[str, list[str]]:
-    """Partition name -> the pages worth finding in it, in path order."""
+def skipped_folder(folder: str) -> bool:
+    return bool(SKIPPED.search(folder))
+
+
+def grouped_pages(out_dir: Path, listing: Listing | None = None) -> dict[str, list[str]]:
+    """Partition name -> the pages worth finding in it, in path order. ``listing``:
+    ``checks.site_files(out_dir)`` when the caller has walked the site already."""
     groups: dict[str, list[str]] = {}
-    for relative in seo.html_files(out_dir, prune=lambda folder: bool(SKIPPED.search(folder))):
+    found = (seo.html_files(out_dir, prune=skipped_folder) if listing is None
+             else [name for name, _ in seo.listed_html(listing, prune=skipped_folder)])
+    for relative in found:
         if not SKIPPED.search(relative.removesuffix("index.html")):
             groups.setdefault(partition_of(relative), []).append(relative)
     return groups
@@ -222,13 +229,17 @@ class PageDigests:
     and is not read again: at national scale the partition keys read about 33,000 pages.
     """
 
-    def __init__(self, out_dir: Path, cache: Path | None) -> None:
+    def __init__(self, out_dir: Path, cache: Path | None,
+                 listing: Listing | None = None) -> None:
         self.root = str(out_dir)
         self.memory = FileMemory(cache, "search-pages", DIGEST_SALT)
+        #: The scanned entries of a walk already made: their ``stat`` is done once a build.
+        self.entries = {} if listing is None else dict(listing)
 
     def __call__(self, relative: str) -> bytes:
         path = f"{self.root}/{relative}"
-        status = os.stat(path)
+        entry = self.entries.get(relative)
+        status = os.stat(path) if entry is None else entry.stat()
         known = self.memory.recall(relative, status)
         if known is None:
             known = page_digest(path)
@@ -247,9 +258,11 @@ def input_key(pages: Iterable[str], seed: bytes, digest_of: PageDigests) -> str:
     return digest.hexdigest()[:16]
 
 
-def partitions(out_dir: Path, cache: Path | None = None) -> list[Partition]:
+def partitions(out_dir: Path, cache: Path | None = None,
+               listing: Listing | None = None) -> list[Partition]:
     """Every partition of the written site, the primary first."""
-    groups, seed, digests = grouped_pages(out_dir), salt(), PageDigests(out_dir, cache)
+    groups, seed = grouped_pages(out_dir, listing), salt()
+    digests = PageDigests(out_dir, cache, listing)
     names = sorted(groups, key=lambda name: (name != PRIMARY, name))
     found = [Partition(name, tuple(groups[name]), input_key(groups[name], seed, digests))
              for name in names]
@@ -332,8 +345,10 @@ def index_only(bundle: Path) -> None:
             path.rmdir()
 
 
-def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool) -> None:
-    """Index one partition into ``target``, reproducibly."""
+def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool,
+                    earlier: Path | None = None) -> None:
+    """Index one partition into ``target``, reproducibly. ``earlier``: the partition's
+    bundle in the last build, whose unchanged files are kept (``adopt_unchanged``)."""
     with tempfile.TemporaryDirectory(prefix="kc-search-", dir=staging_root()) as staging:
         if stage(out_dir, part.pages, Path(staging)) == 0:
             return
@@ -347,18 +362,81 @@ def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool)
         raise SearchIndexError(f"pagefind bundle {part.name}: {exc}") from exc
     if not primary:
         index_only(target)
+    if earlier is not None:
+        adopt_unchanged(target, earlier)
 
 
-def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]]) -> None:
+def adopt_unchanged(bundle: Path, earlier: Path) -> int:
+    """Replace each file of a new ``bundle`` that has the same path and the same bytes in
+    the partition's ``earlier`` bundle by a hard link to that file; returns how many.
+
+    A page changed in a partition of a thousand pages changes a few of Pagefind's files
+    (the page's fragment, some index chunks, the metadata): the rest come out
+    byte-identical but as new files, and every check that remembers files by identity
+    (``checks.FileMemory``: the privacy check decompresses and scans each one) would read
+    them all again; linked, they keep the identity they were checked under, and a deploy
+    that compares sizes and times sees them unchanged. Bytes are compared in full: the
+    output is the same either way. The primary's ``parts/`` and ``kc-parts.json`` are not
+    looked at (written apart).
+    """
+    adopted, pending = 0, [(str(bundle), str(earlier), True)]
+    while pending:
+        folder, before, top = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if top and entry.name in (PARTS, MANIFEST):
+                    continue
+                old = f"{before}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, old, False))
+                elif entry.is_file(follow_symlinks=False) and same_bytes(entry.path, old):
+                    adopted += relink(old, entry.path)
+    return adopted
+
+
+def same_bytes(path: str, other: str) -> bool:
+    try:
+        if os.stat(path).st_size != os.stat(other).st_size:
+            return False
+        with open(path, "rb") as one, open(other, "rb") as two:
+            return one.read() == two.read()
+    except OSError:
+        return False
+
+
+def relink(source: str, target: str) -> int:
+    """``target`` replaced by a hard link to ``source`` (1), or left as it is (0)."""
+    temporary = f"{target}.kc-link"
+    try:
+        os.link(source, temporary)
+    except OSError:
+        return 0
+    os.replace(temporary, target)
+    return 1
+
+
+def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]],
+                     earlier: dict[str, Path] | None = None,
+                     meanwhile: Callable[[], object] | None = None) -> None:
     """Index these partitions, ``PAGEFIND_RUNS`` at a time (threads wait on the Pagefind
-    processes); the first failure stops the build."""
-    if len(runs) < 2:
-        for part, target, primary in runs:
-            build_partition(out_dir, part, target, primary)
+    processes); the first failure stops the build. ``earlier``: partition name -> its
+    bundle in the last build. ``meanwhile`` is called once in this thread while the
+    partitions are indexed (the build writes the sitemap then: a republish's Pagefind runs
+    leave part of the second core idle)."""
+    earlier = earlier or {}
+    if not runs:
+        if meanwhile is not None:
+            meanwhile()
         return
     with ThreadPoolExecutor(max_workers=PAGEFIND_RUNS) as pool:
-        for future in [pool.submit(build_partition, out_dir, *run) for run in runs]:
-            future.result()
+        futures = [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name))
+                   for run in runs]
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        finally:
+            for future in futures:
+                future.result()
 
 
 # --- reuse ---------------------------------------------------------------------------------
@@ -397,6 +475,16 @@ def previous_folders(previous: Path | None) -> dict[str, Path]:
     manifest = json.loads((previous / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
     found = {p.name: p for p in sorted((previous / BUNDLE / PARTS).glob("*")) if p.is_dir()}
     found[manifest.get("primary", "")] = previous / BUNDLE
+    return found
+
+
+def earlier_bundles(sources: dict[str, Path], cache: Path | None) -> dict[str, Path]:
+    """Partition name -> its bundle in the last build (previous output, else the cache),
+    whatever its key: where a partition indexed again finds its unchanged files."""
+    kept = sorted(p for p in (cache / CACHE).iterdir() if p.is_dir()) \
+        if cache is not None and (cache / CACHE).is_dir() else []
+    found = {path.name.rsplit("-", 1)[0]: path for path in kept}
+    found.update((folder.rsplit("-", 1)[0], path) for folder, path in sources.items() if folder)
     return found
 
 
@@ -447,15 +535,20 @@ def manifest(primary: Partition, parts: dict[str, dict[str, int]]) -> str:
 
 
 def index_site(out_dir: Path, *, previous: Path | None = None,
-               cache: Path | None = None) -> IndexSummary:
+               cache: Path | None = None, listing: Listing | None = None,
+               meanwhile: Callable[[], object] | None = None) -> IndexSummary:
     """Index the written site in ``out_dir`` into ``out_dir/pagefind/``.
 
     ``previous`` (the published output) and ``cache`` (a folder kept between builds) are
     where unchanged partitions are linked from; without them every partition is indexed.
+    ``listing``: ``checks.site_files(out_dir)`` when the caller has walked the site already
+    (whatever it holds under ``pagefind/`` is ignored: that folder is written here).
+    ``meanwhile``: called once while Pagefind runs (``build_partitions``), never with a
+    ``pagefind/`` being written by it.
     """
     bundle = out_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)
-    found, sources = partitions(out_dir, cache), previous_folders(previous)
+    found, sources = partitions(out_dir, cache, listing), previous_folders(previous)
     if not found:
         raise SearchIndexError("no page to index")
     counts: dict[str, dict[str, int]] = {}
@@ -465,7 +558,8 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     fresh = [(part, target, number == 0) for number, (part, target)
              in enumerate(zip(found, targets, strict=True))
              if not reused(part, target, sources, cache)]
-    build_partitions(out_dir, fresh)
+    build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {},
+                     meanwhile)
     for part, target in zip(found, targets, strict=True):
         if (target / ENTRY).is_file():
             counts[part.folder], built[part.folder] = index_languages(target), target

@@ -26,7 +26,7 @@ from itertools import chain, islice
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.checks import FileMemory
+from pipeline.checks import FileMemory, Listing
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
@@ -71,6 +71,25 @@ def html_files(out_dir: Path, prune: Callable[[str], bool] | None = None) -> lis
     return sorted(found)
 
 
+def listed_html(listing: Listing, prune: Callable[[str], bool] | None = None,
+                ) -> list[tuple[str, os.DirEntry]]:
+    """``html_files`` from a walk already made (``checks.site_files``), with the entries:
+    the same paths in the same order, without scanning the folders again."""
+    verdicts: dict[str, bool] = {"": False}
+
+    def pruned(folder: str) -> bool:
+        verdict = verdicts.get(folder)
+        if verdict is None:
+            parent = folder[:folder.rfind("/", 0, -1) + 1]
+            verdict = verdicts[folder] = pruned(parent) or prune(folder)
+        return verdict
+
+    found = [(name, entry) for name, entry in listing if name.endswith(".html")]
+    if prune is not None:
+        found = [item for item in found if not pruned(item[0][:item[0].rfind("/") + 1])]
+    return sorted(found)  # by name: names are unique, entries never compared
+
+
 def head_of(path: str) -> str:
     """The page up to the end of its ``<head>`` (all of it when there is none): enough to see
     a robots meta tag without reading the body of every page."""
@@ -86,17 +105,23 @@ def head_of(path: str) -> str:
 
 
 def site_pages(out_dir: Path, languages: Sequence[str],
-               cache: Path | None = None) -> dict[str, dict[str, str]]:
+               cache: Path | None = None, listing: Listing | None = None,
+               ) -> dict[str, dict[str, str]]:
     """Language-neutral address -> {language: address in that language}, listed pages only.
 
     With ``cache`` (the build's cache folder), whether a page says ``noindex`` is
     remembered by file identity (``checks.FileMemory``): a page hard-linked from the
     published site is not opened again (3.7 s of a national republish read every head).
+    ``listing``: ``checks.site_files(out_dir)`` when the caller has walked the site already
+    (the build walks it once for the sitemap, the search index and the checks).
     """
     pages: dict[str, dict[str, str]] = {}
     root, memory = str(out_dir), FileMemory(cache, "sitemap", code_salt("seo"))
-    for relative in html_files(out_dir):
-        if NOT_LISTED.search(relative) or not is_listed(f"{root}/{relative}", relative, memory):
+    found = ([(name, None) for name in html_files(out_dir)] if listing is None
+             else listed_html(listing))
+    for relative, entry in found:
+        if NOT_LISTED.search(relative) or not is_listed(f"{root}/{relative}", relative, memory,
+                                                        entry):
             continue
         lang, neutral = split_language(relative, languages)
         pages.setdefault(neutral, {})[lang] = relative.removesuffix("index.html")
@@ -109,9 +134,11 @@ def code_salt(name: str) -> str:
     return name + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def is_listed(path: str, relative: str, memory: FileMemory) -> bool:
-    """Whether the page's head leaves it out of search engines (remembered when possible)."""
-    status = os.stat(path) if memory.path is not None else None
+def is_listed(path: str, relative: str, memory: FileMemory,
+              entry: os.DirEntry | None = None) -> bool:
+    """Whether the page's head leaves it out of search engines (remembered when possible).
+    ``entry``: the page's scanned entry (its ``stat`` is kept for the checks that follow)."""
+    status = None if memory.path is None else os.stat(path) if entry is None else entry.stat()
     listed = None if status is None else memory.recall(relative, status)
     if listed is None:
         listed = not NOINDEX.search(head_of(path))
@@ -181,12 +208,13 @@ def robots_txt(site_url: str) -> str:
 
 
 def write_discovery_files(out_dir: Path, site_url: str, languages: Sequence[str], *,
-                          cache: Path | None = None) -> int:
+                          cache: Path | None = None, listing: Listing | None = None) -> int:
     """Write the sitemap(s) and ``robots.txt`` into ``out_dir``; returns the pages listed.
 
-    ``cache`` (Contract 3: the build's cache folder) spares reading unchanged pages again.
+    ``cache`` (Contract 3: the build's cache folder) spares reading unchanged pages again;
+    ``listing`` (``checks.site_files(out_dir)``) spares walking the site again.
     """
-    pages = site_pages(out_dir, languages, cache)
+    pages = site_pages(out_dir, languages, cache, listing)
     count = sum(len(versions) for versions in pages.values())
     write_sitemaps(out_dir, site_url, url_entries(pages, site_url, languages), count)
     write_atomically(out_dir / ROBOTS, [robots_txt(site_url)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,70 @@ def test_check_links_reads_the_pages_of_the_listing_it_is_given(tmp_path, listed
         (name, entry) for name, entry in checks.site_files(root) if name in listed]
     report = check_links(root, SITEURL, listing=listing)
     assert expected == [reference.target for reference in report.broken]
+
+
+# -- one walk of the site, kept up to date; the package check in a forked child -----------------
+
+def test_relisted_equals_a_new_walk_and_keeps_the_other_entries(tmp_path):
+    for relative in ("index.html", "a/index.html", "a/b/c.css", "pagefind/old.pf",
+                     "pagefind/x/y.pf", "sitemap.xml", "data/x.csv"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(relative)
+    listing = checks.site_files(tmp_path)
+    (tmp_path / "pagefind" / "old.pf").unlink()
+    (tmp_path / "pagefind" / "new").mkdir()
+    (tmp_path / "pagefind" / "new" / "z.pf").write_text("z")
+    (tmp_path / "sitemap.xml").unlink()
+    (tmp_path / "sitemap.xml").write_text("again")  # a new file: a new inode
+    (tmp_path / "robots.txt").write_text("new")
+    after = checks.relisted(tmp_path, listing, ["pagefind"])
+    walked = checks.site_files(tmp_path)
+    old = dict(listing)
+    assert [name for name, _ in walked] == [name for name, _ in after]
+    assert [checks.identity(e) for _, e in walked] == [checks.identity(e) for _, e in after]
+    assert all(entry is old[name] for name, entry in after if name.startswith(("a/", "data/")))
+
+
+def triple(value: int) -> int:
+    return 3 * value
+
+
+def refuse(value: int) -> int:
+    raise ValueError(f"no {value}")
+
+
+def test_forked_work_returns_its_result_or_raises_with_the_childs_traceback():
+    with checks.Forked(triple, 14) as forked:
+        assert 42 == forked.result()
+    with checks.Forked(refuse, 7) as forked, pytest.raises(checks.ChildFailed, match="no 7"):
+        forked.result()
+
+
+def test_forked_work_never_asked_for_is_stopped(tmp_path):
+    import time
+
+    forked = checks.Forked(time.sleep, 60)
+    pid = forked.pid
+    forked.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+    assert 0 == forked.pid
+
+
+@pytest.mark.parametrize("edit", [None, "tamper"])
+def test_the_package_check_in_a_child_finds_and_remembers_what_the_direct_check_does(
+        make_package, tmp_path, validated, edit):
+    descriptor = exported(make_package, tmp_path / "a")
+    if edit:
+        path = descriptor.parent / "projects.csv"
+        path.write_bytes(path.read_bytes() + b"\r\n")
+    direct = checks.package_errors(descriptor)
+    with checks.start_package_check(descriptor, cache=tmp_path / "cache") as started:
+        forked = checks.package_errors(descriptor, cache=tmp_path / "cache", started=started)
+    remembered = (tmp_path / "cache" / checks.PACKAGE_MEMORY).is_file()
+    validated.clear()
+    again = checks.package_errors(descriptor, cache=tmp_path / "cache")
+    assert (forked, again) == (direct, direct)
+    assert (bool(direct), remembered) == (bool(edit), not edit)  # remembered only when valid
+    if not edit:
+        assert [] == validated  # the parent wrote what the child found: nothing validated

@@ -178,9 +178,9 @@ def scans(monkeypatch):
     read: list[str] = []
     original = privacy.file_hits
 
-    def recording(matcher, relative, data):
+    def recording(matcher, relative, data, members=None):
         read.append(relative)
-        return original(matcher, relative, data)
+        return original(matcher, relative, data, members)
 
     monkeypatch.setattr(privacy, "file_hits", recording)
     return read
@@ -266,3 +266,61 @@ def test_check_output_reads_the_files_of_the_listing_it_is_given(package, tmp_pa
     listing = None if listed is None else [
         (name, entry) for name, entry in site_files(out) if name in listed]
     assert expected == [p.file for p in check_output(package, out, listing=listing)]
+
+
+def test_a_file_moved_to_a_renamed_folder_is_not_read_again(package, tmp_path, scans):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    (out / "part-1").mkdir(parents=True)
+    (out / "part-1" / "a.html").write_text(f"<p>{OWNER}</p>", encoding="utf-8")
+    with zipfile.ZipFile(out / "part-1" / "b.zip", "w") as archive:
+        archive.writestr("inside.csv", f"name\n{OWNER}\n")
+    (out / "part-1" / "c.html").write_text(f"<p>{OWNER}</p>", encoding="utf-8")
+    first = check_output(package, out, cache=cache)
+    (out / "part-1").rename(out / "part-2")  # same files (inode, size, time), new folder
+    (out / "part-2" / "c.html").rename(out / "part-2" / "d.html")  # another name: read
+    scans.clear()
+    second = check_output(package, out, cache=cache)
+    read = list(scans)
+    uncached = check_output(package, out)
+    assert ["part-1/a.html", "part-1/b.zip!inside.csv", "part-1/c.html"] == [
+        p.file for p in first]
+    assert (second, ["part-2/d.html"]) == (uncached, read)
+    assert ["part-2/a.html", "part-2/b.zip!inside.csv", "part-2/d.html"] == [
+        p.file for p in second]
+
+
+def write_archive(path: Path, members: dict[str, str]) -> None:
+    path.unlink(missing_ok=True)  # a new file, as the export writes one
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+
+
+def test_unchanged_members_of_a_rewritten_archive_are_not_scanned_again(package, tmp_path,
+                                                                        monkeypatch):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    out.mkdir()
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as nested:
+        nested.writestr("deep.txt", f"{OWNER}")
+    members = {"a.csv": f"name\n{OWNER}\n", "b.csv": "name\nclean\n", "c.csv": "x\n"}
+    write_archive(out / "d.zip", members)
+    with zipfile.ZipFile(out / "d.zip", "a") as archive:
+        archive.writestr("n.zip", inner.getvalue())
+    first = check_output(package, out, cache=cache)
+    write_archive(out / "d.zip", {**members, "c.csv": "y\n"})
+    with zipfile.ZipFile(out / "d.zip", "a") as archive:
+        archive.writestr("n.zip", inner.getvalue())
+    scanned: list[str] = []
+    original = privacy.documents
+
+    def recording(name, data):
+        scanned.append(name)
+        return original(name, data)
+
+    monkeypatch.setattr(privacy, "documents", recording)
+    second = check_output(package, out, cache=cache)
+    monkeypatch.setattr(privacy, "documents", original)
+    uncached = check_output(package, out)
+    assert ["d.zip!a.csv", "d.zip!n.zip!deep.txt"] == [p.file for p in first]
+    assert (second, ["d.zip!c.csv"]) == (uncached, scanned)

@@ -378,3 +378,103 @@ def test_a_failing_run_among_several_stops_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "run_pagefind", failing)
     with pytest.raises(search.SearchIndexError, match="planted"):
         search.build_partitions(site, runs)
+
+
+def test_partitions_from_a_walk_already_made_are_those_of_a_new_walk(tmp_path):
+    from pipeline.checks import site_files
+
+    site = write_site(tmp_path / "site")
+    for relative in ("search/index.html", "search/old/index.html", "en/projects/page/3/x.html",
+                     "pagefind/index.html", "statistics/a/index.html", "a-b/index.html"):
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(PAGE.format(lang="vi", title="x", text="y"))
+    walked = search.partitions(site)
+    listed = search.partitions(site, tmp_path / "cache", site_files(site))
+    assert walked == listed
+    assert ["a-b/index.html", "en/index.html", "index.html"] == list(walked[0].pages)
+
+
+def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
+    from conftest import ROOT
+
+    from pipeline import build
+    from pipeline.checks import site_files
+
+    site = write_site(tmp_path / "site")
+    (site / "robots.txt").write_text("an old one")
+    listing = build.site_listing(site)
+    build.finish_site(ROOT / "pelicanconf.py", site, cache=tmp_path / "cache", listing=listing)
+    walked = site_files(site)
+    assert any(name.startswith("pagefind/parts/") for name, _ in listing)
+    assert {"sitemap.xml", "robots.txt"} <= {name for name, _ in listing}
+    assert [(name, e.stat().st_ino) for name, e in walked] == [
+        (name, e.stat().st_ino) for name, e in listing]
+
+
+def test_a_partition_indexed_again_keeps_its_unchanged_files(indexed, tmp_path):
+    previous, _ = indexed
+    changed = {"establishments/e-04-0001/index.html": "Đan lát mây"}
+    site = write_site(tmp_path / "site", changed)
+    fresh = write_site(tmp_path / "fresh", changed)
+    search.index_site(site, previous=previous)
+    search.index_site(fresh)
+    old, new = (next((root / "pagefind" / "parts").glob("p04-*")) for root in (previous, site))
+    inodes = {p.relative_to(old).as_posix(): p.stat().st_ino for p in old.rglob("*")
+              if p.is_file()}
+    files = {p.relative_to(new).as_posix(): p for p in new.rglob("*") if p.is_file()}
+    kept = {name for name, path in files.items() if inodes.get(name) == path.stat().st_ino}
+    same = {name for name, path in files.items()
+            if name in inodes and path.read_bytes() == (old / name).read_bytes()}
+    assert old.name != new.name and kept == same and any(n.startswith("fragment/") for n in kept)
+    assert len(kept) < len(files)  # the changed page's fragment and the index are new
+    assert bundle_files(fresh) == bundle_files(site)
+
+
+def test_adopt_unchanged_links_only_files_with_the_same_path_and_bytes(tmp_path):
+    earlier, bundle = tmp_path / "earlier", tmp_path / "bundle"
+    for root, files in ((earlier, {"a": "1", "d/b": "2", "c": "3", "kc-parts.json": "m",
+                                   "parts/x/y": "4"}),
+                        (bundle, {"a": "1", "d/b": "2!", "c": "3", "e": "5",
+                                  "kc-parts.json": "m", "parts/x/y": "4"})):
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+    assert 2 == search.adopt_unchanged(bundle, earlier)
+    linked = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*")
+                    if p.is_file() and p.stat().st_nlink > 1)
+    assert ["a", "c"] == linked
+    assert "2!" == (bundle / "d" / "b").read_text()
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_index_site_calls_meanwhile_once_whether_or_not_it_indexes(indexed, tmp_path, reuse):
+    previous, _ = indexed
+    calls: list[bool] = []
+    site = write_site(tmp_path / "site")
+    summary = search.index_site(site, previous=previous if reuse else None,
+                                meanwhile=lambda: calls.append(True))
+    assert ([True], 4 if reuse else 0) == (calls, summary.reused)
+    assert bundle_files(previous) == bundle_files(site)
+
+
+def test_meanwhile_runs_while_the_partitions_are_indexed(tmp_path, monkeypatch):
+    import threading
+
+    site, started, finished = write_site(tmp_path / "site"), threading.Event(), []
+    release = threading.Event()
+
+    def pagefind(staging, bundle):
+        started.set()
+        release.wait(timeout=30)
+        finished.append(bundle)
+        raise search.SearchIndexError("stopped here")
+
+    def meanwhile():
+        seen.append((started.wait(timeout=30), list(finished)))
+        release.set()
+
+    seen: list = []
+    monkeypatch.setattr(search, "run_pagefind", pagefind)
+    with pytest.raises(search.SearchIndexError, match="stopped here"):
+        search.index_site(site, meanwhile=meanwhile)
+    assert [(True, [])] == seen  # a run had started and none had finished

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, TINY, count_calls, write_package
 
-from pipeline import build, seo
+from pipeline import build, checks, seo
 
 SITEURL = "https://khuyencong-caobang.example.org"
 NS = {"s": seo.SITEMAP_NS, "x": seo.XHTML_NS}
@@ -204,3 +204,20 @@ def test_404_page_is_useful_and_not_indexed(site, relative):
     assert page.select_one("main form")["action"] == f"{SITEURL}{prefix}/search/"
     assert {f"{SITEURL}{prefix}/establishments/", f"{SITEURL}{prefix}/projects/",
             f"{SITEURL}{prefix}/stories/"} <= links
+
+
+def test_pages_from_a_walk_already_made_are_those_of_a_new_walk(tmp_path):
+    root = write_pages(tmp_path, {
+        "index.html": SHOWN, "en/index.html": SHOWN, "a-b/index.html": SHOWN,
+        "a/index.html": HIDDEN, "a/b/index.html": SHOWN, "search/index.html": SHOWN,
+        "search/x/index.html": SHOWN, "en/search/y.html": SHOWN, "style.css": "",
+        "pagefind/p/index.html": SHOWN, "404.html": SHOWN})
+    listing = checks.site_files(root)
+
+    def prune(folder: str) -> bool:
+        return folder.endswith("search/")
+
+    assert seo.html_files(root) == [name for name, _ in seo.listed_html(listing)]
+    assert seo.html_files(root, prune) == [name for name, _ in seo.listed_html(listing, prune)]
+    assert seo.site_pages(root, ("vi", "en")) == seo.site_pages(
+        root, ("vi", "en"), tmp_path / "cache", listing)
