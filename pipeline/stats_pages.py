@@ -405,6 +405,45 @@ def section_pages(view: dict, lang: str) -> Iterator[Page]:
                    "statistics-section", view["title"])
 
 
+class SectionView(Mapping):
+    """A page's own statistics section in one language (what :func:`section_view` gives),
+    made when a template first reads it.
+
+    Like :class:`ChartSvg`: until then it is the section and the language, and that is what
+    the incremental build fingerprints (``__reduce__``), so a republish that keeps a unit or
+    establishment page (30,000 of them at national scale) never builds its table's texts.
+    Templates read it as the dict it stands for (``v.rows``, ``v['id']``).
+    """
+
+    __slots__ = ("lang", "made", "section")
+
+    def __init__(self, section: Section, lang: str) -> None:
+        self.section, self.lang, self.made = section, lang, None
+
+    def view(self) -> dict:
+        if self.made is None:
+            self.made = section_view(self.section, self.lang)
+        return self.made
+
+    def __getitem__(self, key: str) -> Any:
+        return self.view()[key]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.view()[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.view())
+
+    def __len__(self) -> int:
+        return len(self.view())
+
+    def __reduce__(self) -> tuple:
+        return (SectionView, (self.section, self.lang))
+
+
 @provide("statistics")
 def own_statistics(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
     """A district, commune, content, sector or establishment page's own statistics section
@@ -412,7 +451,7 @@ def own_statistics(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
     if page.template is None:
         return {}
     section = publish(site).scoped.get(page.url)
-    return {} if section is None else {"own_statistics": section_view(section, lang)}
+    return {} if section is None else {"own_statistics": SectionView(section, lang)}
 
 
 @register("statistics")

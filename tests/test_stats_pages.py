@@ -413,3 +413,33 @@ def test_a_chart_is_drawn_only_when_written_and_fingerprinted_by_its_section(lan
         statistics_doc.Section(*[getattr(section, f) for f in
                                  ("id", "title_vi", "title_en", "key_label_vi", "key_label_en",
                                   "resource", "measures", "rows")]), lang)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_page_s_own_section_is_made_only_when_a_template_reads_it(small_site, lang,
+                                                                      monkeypatch):
+    """The provider hands over the section and the language; the fingerprint (pickle) does
+    not build the view, the template gets exactly ``section_view``'s dict."""
+    from jinja2 import Environment
+
+    from pipeline import incremental
+
+    page = Page("establishments/e-04-0001/", "establishment.html", {}, "x", "x")
+    lazy = stats_pages.own_statistics(small_site, page, lang)["own_statistics"]
+    made: list[int] = []
+    view = stats_pages.section_view
+    monkeypatch.setattr(stats_pages, "section_view", lambda *a: made.append(1) or view(*a))
+    encoded = incremental.encode_fast({"own_statistics": lazy})
+    other = stats_pages.SectionView(lazy.section, "en" if lang == "vi" else "vi")
+    assert [] == made
+    assert encoded == incremental.encode_fast({"own_statistics": stats_pages.SectionView(
+        lazy.section, lang)})
+    assert encoded != incremental.encode_fast({"own_statistics": other})
+    expected = view(lazy.section, lang)
+    assert expected == dict(lazy) and [1] == made
+    template = Environment(autoescape=True).from_string(
+        "{% if v %}{{ v.id }} {{ v['title'] }} {{ v.rows | length }}{% endif %}")
+    assert (f"{expected['id']} {expected['title']} {len(expected['rows'])}"
+            == template.render(v=lazy))
+    with pytest.raises(AttributeError):
+        lazy.not_a_key  # noqa: B018
