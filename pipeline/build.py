@@ -141,7 +141,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
     work, created = staging.site, created_date(package.root)
     cache = incremental.cache_dir(output)
     try:
-        spare = incremental.take_spare(cache, work, staging.root / "unused-spare", use=not full)
+        spare = incremental.take_spare(cache, work, staging.root / UNUSED_SPARE, use=not full)
         reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full,
                                        spare=spare)
         reused = {"previous": reuse.previous, "cache": cache}
@@ -176,7 +176,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
     kept = incremental.worth_keeping(reuse) and keep_spare(cache, staging)
     incremental.promote(cache)
     with stage(progress, "cleanup"):
-        if kept:  # the previous site is the next build's spare: nothing big to delete
+        if kept and not (staging.root / UNUSED_SPARE).exists():  # nothing big to delete
             swap.discard(staging)
         elif discard_in_background:
             swap.discard_later(staging, cache.with_name(f"{output.name}.trash"))
@@ -199,6 +199,10 @@ def code_salt(settings_file: Path) -> str:
     sources = [Path(settings["THEME"]), Path(__file__).resolve().parent,
                settings_file.resolve(), settings_file.resolve().parent / "pelicanconf.py"]
     return incremental.code_salt(sources, settings)
+
+
+#: Where a spare that cannot be used goes: into the staging folder, deleted with it.
+UNUSED_SPARE = "unused-spare"
 
 
 def keep_spare(cache: Path, staging: swap.Staging) -> bool:

@@ -355,6 +355,27 @@ def test_the_previous_site_is_kept_only_when_the_build_kept_most_pages(
                   and not p.name.startswith(".kc-cache")]
 
 
+def test_a_spare_that_cannot_be_used_is_deleted_in_the_background(inputs, publish, tmp_path,
+                                                                   monkeypatch):
+    """A large unusable spare (here: its manifest lost) must not delay the publish."""
+    from pipeline import swap
+
+    output = tmp_path / "site" / "output"
+    publish(inputs, output)
+    publish(inputs, output)
+    cache = incremental.cache_dir(output)
+    (cache / incremental.SPARE_MANIFEST).unlink()
+    later: list[Path] = []
+    monkeypatch.setattr(swap, "discard_later",
+                        lambda staging, trash: later.append(staging.root) or
+                        swap.discard(staging))
+    package, report = build.validate(inputs.data, inputs.content)
+    build.build(package, inputs.settings, output, inputs.content, report=report,
+                discard_in_background=True)
+    assert 1 == len(later)
+    assert (cache / incremental.SPARE).is_dir()  # this build's previous site, kept
+
+
 def test_the_spare_keeps_no_other_file_of_its_build(inputs, publish, tmp_path):
     """What Pelican, the export and the search index wrote is removed from the spare before
     the build writes its own (a file from the previous build is never written in place)."""
