@@ -394,6 +394,7 @@ class Reuse:
         if rel_path in self.linked and self.linked[rel_path].key != key:
             (self.staging / rel_path).unlink()  # another page at this path: write a new file
             del self.linked[rel_path]
+            self.from_spare.discard(rel_path)
         if key is not None:
             self.keys[rel_path] = key
         kept = rel_path in self.linked or (key is not None and (
@@ -591,7 +592,12 @@ def take_spare(cache: Path, site: Path, unused: Path, *, use: bool = True) -> Ma
         os.rename(folder, unused)
         return None
     site.rmdir()
-    os.rename(folder, site)
+    try:
+        os.rename(folder, site)
+    except OSError:  # then the build starts from an empty folder, as without a spare
+        site.mkdir(mode=0o755)
+        site.chmod(0o755)
+        return None
     clear_others(site, manifest.others)
     return manifest
 

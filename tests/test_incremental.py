@@ -376,6 +376,22 @@ def test_a_spare_that_cannot_be_used_is_deleted_in_the_background(inputs, publis
     assert (cache / incremental.SPARE).is_dir()  # this build's previous site, kept
 
 
+def test_a_spare_that_cannot_be_moved_leaves_an_empty_staging_site(tmp_path, monkeypatch):
+    cache, site = tmp_path / "cache", tmp_path / "staging" / "site"
+    (cache / incremental.SPARE).mkdir(parents=True)
+    site.mkdir(parents=True)
+    manifest = incremental.Manifest(0, 0, others=())
+    monkeypatch.setattr(incremental, "read_manifest", lambda path: manifest)
+    monkeypatch.setattr(incremental.Manifest, "describes", lambda self, folder: True)
+
+    def refuse(source, target):
+        raise OSError("cross-device link")
+
+    monkeypatch.setattr(incremental.os, "rename", refuse)
+    assert None is incremental.take_spare(cache, site, tmp_path / "staging" / "unused")
+    assert site.is_dir() and [] == list(site.iterdir())
+
+
 def test_the_spare_keeps_no_other_file_of_its_build(inputs, publish, tmp_path):
     """What Pelican, the export and the search index wrote is removed from the spare before
     the build writes its own (a file from the previous build is never written in place)."""
