@@ -17,17 +17,13 @@ again, but its remembered targets are still checked against this build's files.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import hashlib
 import json
 import os
 import pickle
 import re
-import signal
 import struct
 import sys
-import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,6 +40,8 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import numpy as np
+
+from pipeline import parallel
 
 #: (tag, attribute) pairs that point somewhere; ``loads`` marks what the browser fetches.
 LINKING = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
@@ -603,7 +601,7 @@ def external_loads(output_dir: Path, siteurl: str = "",
 
 
 def package_errors(descriptor: Path, *, cache: Path | None = None,
-                   started: Forked | None = None) -> list[str]:
+                   started: parallel.Forked | None = None) -> list[str]:
     """What Frictionless finds wrong with a published ``datapackage.json`` (hashes checked).
 
     The export writes ``bytes`` and ``hash: sha256:...`` per file; Frictionless recomputes
@@ -626,13 +624,13 @@ def package_errors(descriptor: Path, *, cache: Path | None = None,
     return errors
 
 
-def start_package_check(descriptor: Path, *, cache: Path | None = None) -> Forked:
+def start_package_check(descriptor: Path, *, cache: Path | None = None) -> parallel.Forked:
     """``package_errors`` begun in a forked child: Frictionless re-validating a changed
     resource (50,000 rows of projects at national scale, two seconds of one core) runs
     while this process checks the links and the private values on the other core. Pass
     the result to ``package_errors(started=)``; use it as a context manager so that a
     check abandoned by an exception does not leave the child running."""
-    return Forked(package_findings, descriptor, cache)
+    return parallel.Forked(package_findings, descriptor, cache)
 
 
 def package_findings(descriptor: Path, cache: Path | None) -> tuple[list[str], list[str] | None]:
@@ -644,79 +642,6 @@ def package_findings(descriptor: Path, cache: Path | None) -> tuple[list[str], l
         if keys is not None:
             return [], keys
     return whole_package_errors(descriptor), None
-
-
-class ChildFailed(Exception):
-    """Work run in a forked child raised, or the child died; the message says how."""
-
-
-class Forked:
-    """``function(*args)`` run in a forked child; ``result()`` waits for its return value.
-
-    The child starts with this process's memory (copy-on-write; ``gc.freeze()`` keeps the
-    collector from copying every inherited object), sends its result pickled through a
-    pipe and exits without running any clean-up of the parent's. Where ``fork`` does not
-    exist the function runs here, at once. An exception in the child is raised here as
-    ``ChildFailed`` with its traceback; ``close()`` (or leaving the ``with`` block) before
-    ``result()`` kills the child.
-    """
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        self.pid, self.value = 0, None
-        if not hasattr(os, "fork"):
-            self.value = (True, function(*args))
-            return
-        self.reader, writer = os.pipe()
-        gc.freeze()
-        try:
-            self.pid = os.fork()
-        except BaseException:
-            gc.unfreeze()
-            os.close(self.reader)
-            os.close(writer)
-            raise
-        if self.pid == 0:  # the child: never returns
-            os.close(self.reader)
-            try:
-                try:
-                    outcome = (True, function(*args))
-                except BaseException:  # reported to the parent
-                    outcome = (False, traceback.format_exc())
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(pickle.dumps(outcome, protocol=5))
-            finally:
-                os._exit(0)
-        gc.unfreeze()
-        os.close(writer)
-
-    def result(self) -> Any:
-        if self.value is None:
-            with os.fdopen(self.reader, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = 0
-            if not data:
-                raise ChildFailed(f"the child process died (wait status {status})")
-            self.value = pickle.loads(data)
-        succeeded, value = self.value
-        if not succeeded:
-            raise ChildFailed(value)
-        return value
-
-    def close(self) -> None:
-        """Stop the child if its result was never asked for."""
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            os.close(self.reader)
-            self.pid = 0
-
-    def __enter__(self) -> Forked:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
 
 def whole_package_errors(descriptor: Path) -> list[str]:

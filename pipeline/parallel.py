@@ -16,6 +16,10 @@ A child reports progress through a shared counter the parent reads (only the par
 progress bar or honours a test's kill switch) and sends back one ``Outcome``: its result, the
 warnings and errors it logged, or the traceback that stopped it. A child that dies without
 reporting (killed, out of memory) fails the stage.
+
+:func:`run` shares one stage's work and waits for it; :class:`Forked` starts one function in a
+child and lets this process go on with other work until it asks for the result (the build's
+Frictionless package check beside the link and privacy checks).
 """
 
 from __future__ import annotations
@@ -195,3 +199,61 @@ def finish(outcomes: list[Outcome | str], logger: str) -> list[Any]:
     if failures:
         raise ParallelError("; ".join(failures))
     return [outcome.result for outcome in outcomes if isinstance(outcome, Outcome)]
+
+
+class Forked:
+    """``function(*args)`` in a forked child while this process does other work;
+    ``result()`` waits for its return value.
+
+    The same child as :func:`run`'s (``child_main``: one ``Outcome`` through a pipe, what it
+    logged under ``logger`` logged again here). Where ``fork`` does not exist the function
+    runs here, at once. A failure or death of the child raises ``ParallelError`` from
+    ``result()`` with its traceback; ``close()`` (or leaving the ``with`` block) before
+    ``result()`` kills the child.
+    """
+
+    def __init__(self, function: Callable[..., Any], *args: Any,
+                 logger: str = "pipeline") -> None:
+        self.logger, self.outcome, self.child = logger, None, None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.outcome = Outcome(result=function(*args))
+            return
+        context = multiprocessing.get_context("fork")
+        gc.freeze()
+        try:
+            self.child, self.receiver = start(context, lambda share, _tick: function(*share),
+                                              args, context.RawValue("q", 0), logger)
+        finally:
+            gc.unfreeze()
+
+    @property
+    def pid(self) -> int:
+        """The running child's process id; 0 once it has been waited for (or never was)."""
+        return self.child.pid if self.child is not None else 0
+
+    def result(self) -> Any:
+        if self.outcome is None:
+            try:
+                self.outcome = self.receiver.recv()
+            except (EOFError, OSError):
+                self.outcome = "died without reporting"
+            self.receiver.close()
+            self.child.join()
+            if not isinstance(self.outcome, Outcome):
+                self.outcome += f" (exit code {self.child.exitcode})"
+            self.child = None
+        return finish([self.outcome], self.logger)[0]
+
+    def close(self) -> None:
+        """Stop the child if its result was never asked for."""
+        if self.child is not None:
+            self.child.kill()
+            self.child.join()
+            self.receiver.close()
+            self.child = None
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -312,32 +311,6 @@ def test_relisted_equals_a_new_walk_and_keeps_the_other_entries(tmp_path):
     assert [name for name, _ in walked] == [name for name, _ in after]
     assert [checks.identity(e) for _, e in walked] == [checks.identity(e) for _, e in after]
     assert all(entry is old[name] for name, entry in after if name.startswith(("a/", "data/")))
-
-
-def triple(value: int) -> int:
-    return 3 * value
-
-
-def refuse(value: int) -> int:
-    raise ValueError(f"no {value}")
-
-
-def test_forked_work_returns_its_result_or_raises_with_the_childs_traceback():
-    with checks.Forked(triple, 14) as forked:
-        assert 42 == forked.result()
-    with checks.Forked(refuse, 7) as forked, pytest.raises(checks.ChildFailed, match="no 7"):
-        forked.result()
-
-
-def test_forked_work_never_asked_for_is_stopped(tmp_path):
-    import time
-
-    forked = checks.Forked(time.sleep, 60)
-    pid = forked.pid
-    forked.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, 0)
-    assert 0 == forked.pid
 
 
 @pytest.mark.parametrize("edit", [None, "tamper"])

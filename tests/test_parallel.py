@@ -134,3 +134,31 @@ def test_a_republish_after_a_parallel_build_reuses_every_page(tiny_package, tmp_
     again = publish(tiny_package, tmp_path / "out", 2, tmp_path, monkeypatch)
     assert first.rendered and len(first.rendered) == len(set(first.rendered))
     assert ([], sorted(first.rendered)) == (again.rendered, sorted(again.reused))
+
+
+# -- one function in a child while the parent works on (Forked) ---------------------------------
+
+def triple(value: int) -> int:
+    return 3 * value
+
+
+def refuse(value: int) -> int:
+    raise ValueError(f"no {value}")
+
+
+def test_forked_work_returns_its_result_or_raises_with_the_childs_traceback():
+    with parallel.Forked(triple, 14) as forked:
+        assert 42 == forked.result()
+    with parallel.Forked(refuse, 7) as forked, pytest.raises(parallel.ParallelError, match="no 7"):
+        forked.result()
+
+
+def test_forked_work_never_asked_for_is_stopped(tmp_path):
+    import time
+
+    forked = parallel.Forked(time.sleep, 60)
+    pid = forked.pid
+    forked.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+    assert 0 == forked.pid
