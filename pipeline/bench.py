@@ -547,11 +547,9 @@ def publish_task(data: str, changed: str, content: str, out: str, settings: str,
     if incremental:
         republish_first, second = validate_and_build(first_again, Path(changed), Path(content),
                                                      Path(out), Path(settings), skip)
-        republish, steady_reuse = (validate_and_build(steady, Path(again), Path(content),
-                                                      Path(out), Path(settings), skip)
-                                   if again else (None, None))
         if again:
-            second = steady_reuse
+            republish, second = validate_and_build(steady, Path(again), Path(content),
+                                                   Path(out), Path(settings), skip)
         else:
             notes.append("steady-state republish: not measured (no second change given)")
             republish, steady = republish_first, first_again

@@ -431,25 +431,11 @@ class Reuse:
             if not entry.same_file(os.stat(source, follow_symlinks=False)):
                 return False
             if rel_path in self.spare_paths:  # the spare's older file: replace it
-                os.unlink(target)
-            else:
-                self.ensure_folder(os.path.dirname(target))
-            os.link(source, target, follow_symlinks=False)
-        except FileNotFoundError:
-            if rel_path not in self.spare_paths:
-                return False
-            # the spare's file was already gone: link into a folder that may be gone too
-            return self.link_fresh(rel_path, source, target, entry)
-        except OSError:  # gone, replaced, already written here, or no hard links on this disk
-            return False
-        self.linked[rel_path] = entry
-        return True
-
-    def link_fresh(self, rel_path: str, source: str, target: str, entry: Entry) -> bool:
-        try:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
             self.ensure_folder(os.path.dirname(target))
             os.link(source, target, follow_symlinks=False)
-        except OSError:
+        except OSError:  # gone, replaced, already written here, or no hard links on this disk
             return False
         self.linked[rel_path] = entry
         return True

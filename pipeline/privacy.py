@@ -353,9 +353,7 @@ def file_hits(matcher: Matcher, relative: str, data: bytes,
               members: Members | None = None) -> tuple[tuple[str, str], ...]:
     """(document name, value) of every value in a file and its archive members, in order.
     ``members``: archive members already scanned, by their compressed bytes."""
-    if members is None:
-        return tuple((name, value) for name, document in documents(relative, data)
-                     for value in sorted(matcher.found(document)))
+    members = Members(None) if members is None else members
     return tuple((name, value) for name, values in document_hits(matcher, relative, data,
                                                                  members, relative)
                  for value in values)
