@@ -220,16 +220,22 @@ def displayed_projects(site: SiteData, page: Page, lang: str) -> Mapping[str, An
 
 def listing(site: SiteData, base: str, template: str, kind: str, title: str,
             context: dict, rows: list[dict], lang: str,
-            per_part: Callable[[list[dict]], dict] | None = None) -> Iterator[Page]:
+            per_part: Callable[[list[dict]], dict] | None = None,
+            opening: dict | None = None) -> Iterator[Page]:
     """An entity page whose project table continues on ``base/page/N/`` when long.
 
     Totals are of all rows, so every part shows the same sums; ``projects`` holds the
     display rows of this part, ``per_part(chunk)`` adds anything else made of its records.
+    ``opening`` is what the template shows on the first part only (``pager.number == 1``):
+    left out of the other parts' contexts, it is neither copied into nor fingerprinted
+    with each of them (a national sector lists 2,500 establishments over 50 parts).
     """
     summary = totals(rows)
     for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):
         extra = per_part(chunk) if per_part is not None else {}
-        yield Page(url, template, {**context, **extra, "projects": project_rows(site, chunk, lang),
+        first = (opening or {}) if pager.number == 1 else {}
+        yield Page(url, template, {**context, **first, **extra,
+                                   "projects": project_rows(site, chunk, lang),
                                    "pager": pager, "totals": summary}, kind, title)
 
 
@@ -462,9 +468,8 @@ def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
                            for p in by_establishment.get(e["establishment_id"], [])),
                           key=lambda p: (p["year"], p["project_id"]))
         yield from listing(site, f"sectors/{sector['code'].lower()}/", "sector.html", "sector",
-                           localized(sector, "name", lang),
-                           {"sector": sector, "establishments": members[sector["code"]]},
-                           projects, lang)
+                           localized(sector, "name", lang), {"sector": sector},
+                           projects, lang, opening={"establishments": members[sector["code"]]})
 
 
 @register("years")
@@ -484,8 +489,8 @@ def year_pages(site: SiteData, lang: str) -> Iterator[Page]:
         "year-list", title_in(lang, "Năm", "Years"))
     for year in years:
         yield from listing(site, f"years/{year}/", "year.html", "year", str(year),
-                           {"year": year, "plans": plans.get(year, [])},
-                           by_year.get(year, []), lang)
+                           {"year": year}, by_year.get(year, []), lang,
+                           opening={"plans": plans.get(year, [])})
 
 
 @register("stories")

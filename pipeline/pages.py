@@ -137,9 +137,31 @@ def public_records(package: Package, name: str) -> list[dict]:
     private = set(package.private_fields(name))
     frame = package.frames[name].drop(columns=[c for c in private
                                                if c in package.frames[name].columns])
-    columns = list(frame.columns)
-    return [dict(zip(columns, map(plain, row), strict=True))
-            for row in frame.itertuples(index=False, name=None)]
+    columns = [plain_values(frame[name]) for name in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+#: Extension dtypes whose ``to_numpy(dtype=object, na_value=None)`` already gives what
+#: :func:`plain` gives each cell (Python ``str``/``int``/``bool``/``float`` or None).
+PLAIN_KINDS = {"string", "str", "Int64", "Int32", "boolean", "Float64"}
+
+
+def plain_values(series: pd.Series) -> list:
+    """:func:`plain` of every cell, a column at a time.
+
+    A national build turns 1.3 million cells into page records; one call per cell took
+    0.8 s of every build and republish, once per rendering process.
+    """
+    if str(series.dtype) in PLAIN_KINDS:
+        values = series.to_numpy(dtype=object, na_value=None).tolist()
+        if str(series.dtype) == "Float64":  # NaN (not NA) can hide in a float array
+            values = [None if v != v else v for v in values]
+        return values
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        missing = series.isna().tolist()
+        return [None if gap else date
+                for date, gap in zip(series.dt.date.tolist(), missing, strict=True)]
+    return list(map(plain, series))
 
 
 Builder = Callable[[SiteData, str], Iterable[Page]]

@@ -98,3 +98,35 @@ def test_enum_labels_are_remembered_per_language(site, monkeypatch):
     assert ["Hoàn thành", "Completed", "Hoàn thành", "Completed"] == found
     assert [("vi", "Completed"), ("en", "Completed")] == asked
     assert "" == core_pages.label(site, "status", None, "vi")
+
+
+@pytest.fixture
+def paged_site(tiny_package) -> SiteData:
+    """The tiny package with one project per page part, so lists continue on page/2/."""
+    package, report = load_package(tiny_package)
+    assert report.ok
+    return SiteData(package, with_defaults({"SITEURL": "https://kc.example",
+                                            "KC_PAGE_SIZE": 1}))
+
+
+def test_what_only_the_first_part_shows_is_left_out_of_the_others(paged_site):
+    """A national sector lists thousands of establishments on its first part only: the
+    later parts must not carry (and fingerprint) them."""
+    rows = paged_site.records("projects")
+    parts = list(core_pages.listing(paged_site, "sectors/x/", "sector.html", "sector", "X",
+                                    {"sector": {"code": "X"}}, rows, "vi",
+                                    opening={"establishments": ["e"]}))
+    assert len(parts) == len(rows) > 1
+    assert ["e"] == parts[0].context["establishments"]
+    assert all("establishments" not in p.context for p in parts[1:])
+    assert all(p.context["sector"] == {"code": "X"} for p in parts)
+
+
+@pytest.mark.parametrize(("builder", "kind", "opening"), [
+    (core_pages.sector_pages, "sector", "establishments"),
+    (core_pages.year_pages, "year", "plans"),
+])
+def test_builders_hand_first_part_values_as_opening(paged_site, builder, kind, opening):
+    parts = [p for p in builder(paged_site, "vi") if p.kind == kind]
+    assert any(p.context.get(opening) for p in parts if p.context["pager"].number == 1)
+    assert not any(opening in p.context for p in parts if p.context["pager"].number > 1)

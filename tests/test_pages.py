@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline import pages
@@ -53,3 +55,26 @@ def test_later_providers_win_and_re_registering_replaces(registry):
 def test_only_providers_of_the_site_modules_take_part(registry, modules, expected):
     pages.provide("t")(lambda site, page, lang: {"from_test": True})
     assert expected == pages.page_extras(site_with(modules), PAGE, "vi")
+
+
+PLAIN_COLUMNS = {
+    "string": pd.array(["Tre", None, "Mây"], dtype="string"),
+    "str": pd.Series(["a", None, "b"], dtype="str"),
+    "integer": pd.array([1, None, 10**12], dtype="Int64"),
+    "number": pd.array([1.5, None, 2.0], dtype="Float64"),
+    "float-nan": pd.Series([1.5, float("nan"), None], dtype="Float64"),
+    "boolean": pd.array([True, None, False], dtype="boolean"),
+    "date": pd.to_datetime(pd.Series(["2024-01-02", None, "2025-12-31"])),
+    "object": pd.Series([np.int64(3), pd.NA, "x"], dtype=object),
+    "numpy-float": pd.Series([1.0, np.nan, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", PLAIN_COLUMNS)
+def test_plain_values_is_plain_of_every_cell(name):
+    series = pd.Series(PLAIN_COLUMNS[name])
+    expected = [pages.plain(v) for v in series]
+    found = pages.plain_values(series)
+    assert found == expected
+    assert [type(v) for v in found] == [type(v) for v in expected]
+    assert any(v is None for v in found)
