@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import inspect
 import json
 import logging
@@ -32,11 +33,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline import incremental, swap
+from pipeline import incremental, parallel, swap
 from pipeline.load import Package
 from pipeline.progress import (
     ConsoleProgress,
@@ -146,8 +147,12 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
                                        spare=spare)
         reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
-            downloads = export(package, work, created, lambda _: progress.advance("export"),
-                               settings=site_settings(settings_file), **reused)
+            settings = site_settings(settings_file)
+            downloads, early = export_beside(
+                functools.partial(export, package, work, created, settings=settings, **reused),
+                lambda: precompute(package, settings))
+            for _ in downloads:
+                progress.advance("export")
             step.detail = f"{len(downloads)} files"
         with stage(progress, "photos") as step:
             images = photo_index(content)
@@ -155,7 +160,7 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
                            else f"{len(images.renditions)} photos")
         with stage(progress, "pages") as step:
             extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
-                     "KC_PROGRESS": progress, "KC_REUSE": reuse}
+                     "KC_PROGRESS": progress, "KC_REUSE": reuse, "KC_SITE_CACHE": early}
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
             reuse.sweep()  # the spare's pages that this build did not make
@@ -246,6 +251,40 @@ def export(package: Package, out_dir: Path, created: str | None = None,
                                         settings=settings))
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
+def export_beside(export_job: Callable[[], list[dict]],
+                  meanwhile: Callable[[], dict[str, Any]]) -> tuple[list[dict], dict[str, Any]]:
+    """``export_job()`` in a forked child while this process computes ``meanwhile()`` (the
+    pages' language-neutral values, which every rendering process would otherwise compute
+    for itself): the export's downloads and those values.
+
+    Both are Python work of a few seconds at national scale, on two cores. An export that
+    fails stops the build with its own message, as it would in this process.
+    """
+    with parallel.Forked(outcome_of, export_job) as child:
+        early = meanwhile()
+        try:
+            done, value = child.result()
+        except parallel.ParallelError as exc:  # the child died, or raised something else
+            raise BuildFailed(f"export: {exc}") from exc
+    if not done:
+        raise BuildFailed(value)
+    return value, early
+
+
+def outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, ``job()``), or (False, its message) when it raises ``BuildFailed``."""
+    try:
+        return True, job()
+    except BuildFailed as exc:
+        return False, str(exc)
+
+
+def precompute(package: Package, settings: dict) -> dict[str, Any]:
+    from pipeline.plugin import precompute as precompute_pages
+
+    return precompute_pages(package, settings)
+
+
 def photo_index(content: Path | None) -> Any:
     """Process the photos before Pelican (timed apart); None leaves them to the page builder."""
     if content is None or not content.is_dir():

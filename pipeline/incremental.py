@@ -185,7 +185,7 @@ def settings_parts(settings: Mapping[str, Any]) -> list[bytes | str]:
 #: differs between the first and later builds of one process); Markdown reaches data pages
 #: only through the stories, which are part of the build-wide values.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "PATH", "KC_REUSE", "KC_PROGRESS", "KC_PACKAGE",
-                     "KC_REPORT", "KC_IMAGES", "MARKDOWN", "KC_WORKERS"}
+                     "KC_REPORT", "KC_IMAGES", "MARKDOWN", "KC_WORKERS", "KC_SITE_CACHE"}
 
 
 #: Settings that builders copy into the pages that use them (``dataset_pages`` the download

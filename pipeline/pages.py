@@ -257,26 +257,51 @@ def page_extras(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
 
 Preparer = Callable[["SiteData"], Any]
 PREPARERS: dict[str, Preparer] = {}
+#: Preparers that read only the package and the settings (no stories, photos or language).
+EARLY: set[str] = set()
 
 
-def prepare(name: str) -> Callable[[Preparer], Preparer]:
+def prepare(name: str, *, early: bool = False) -> Callable[[Preparer], Preparer]:
     """Decorator: something to compute once per build before any page is rendered.
 
     Pelican renders the stories before the data pages, and their templates read a few
     build-wide values from ``site.cache`` (the search facets, the photo index): a preparer
     puts them there first, whatever order the builders would have computed them in.
+
+    An ``early`` preparer needs nothing but ``site.package`` and ``site.settings``: the
+    build computes it with :func:`precompute` while the export runs in another process,
+    instead of in each process that renders pages (``KC_SITE_CACHE``). It must store what
+    it computes through ``site.memo`` under a key that names the settings it read.
     """
 
     def add(preparer: Preparer) -> Preparer:
         PREPARERS[name] = preparer
+        (EARLY.add if early else EARLY.discard)(name)
         return preparer
 
     return add
 
 
+def chosen_preparers(settings: Mapping[str, Any], *, early: bool = False) -> list[Preparer]:
+    """The preparers of the site's ``KC_PAGE_MODULES`` (only the early ones if asked), in
+    registration order."""
+    modules = settings.get("KC_PAGE_MODULES")
+    chosen = None if modules is None else set(modules)
+    return [preparer for name, preparer in PREPARERS.items()
+            if (chosen is None or preparer.__module__ in chosen)
+            and (not early or name in EARLY)]
+
+
+def precompute(package: Package, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What the early preparers put in ``site.cache``, computed outside Pelican."""
+    site = SiteData(package, settings)
+    for preparer in chosen_preparers(settings, early=True):
+        preparer(site)
+    return site.cache
+
+
 def prepare_site(site: SiteData) -> None:
-    """Run the preparers of the site's ``KC_PAGE_MODULES``, in registration order."""
-    chosen = site.settings.get("KC_PAGE_MODULES")
-    for preparer in PREPARERS.values():
-        if chosen is None or preparer.__module__ in set(chosen):
-            preparer(site)
+    """Run the preparers of the site's ``KC_PAGE_MODULES``, in registration order (an early
+    one that :func:`precompute` ran finds its value in the cache)."""
+    for preparer in chosen_preparers(site.settings):
+        preparer(site)

@@ -29,6 +29,7 @@ from pipeline.formatting import FILTERS, context_lang
 from pipeline.incremental import Survey, SurveyMissed
 from pipeline.load import Package
 from pipeline.pages import Page, SiteData, Story, address, builders, page_extras, prepare_site
+from pipeline.pages import precompute as precompute_early
 from pipeline.site_settings import with_defaults
 
 LOG = logging.getLogger("pelican.kc")  # under "pelican": the build counts its errors
@@ -137,6 +138,12 @@ def import_page_modules(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
+def precompute(package: Package, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The early preparers' values for ``KC_SITE_CACHE`` (``pipeline.pages.precompute``)."""
+    import_page_modules(settings["KC_PAGE_MODULES"])
+    return precompute_early(package, settings)
+
+
 def validated_package(settings: Mapping[str, Any]) -> tuple[Package, Any]:
     """The package (and its report) passed in by the build, or read and validated here."""
     if settings.get("KC_PACKAGE") is not None:
@@ -155,6 +162,7 @@ def site_data(settings: dict[str, Any], stories: list[Story]) -> SiteData:
     package, report = validated_package(settings)
     settings["KC_REPORT"] = report
     site = SiteData(package, settings, stories)
+    site.cache.update(settings.get("KC_SITE_CACHE") or {})  # the build's `precompute`
     if settings.get("KC_IMAGES") is not None:
         from pipeline.image_pages import INDEX_KEY
 
@@ -171,7 +179,8 @@ def checked(page: Page) -> Page:
 
 
 #: Settings that are objects of the build, not values for templates.
-HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE", "KC_WORKERS"}
+HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE", "KC_WORKERS",
+                   "KC_SITE_CACHE"}
 
 #: Pelican settings the theme's data-page templates read (besides every ``KC_`` setting).
 TEMPLATE_SETTINGS = ("SITEURL", "SITENAME", "FEED_DOMAIN", "TRANSLATION_FEED_ATOM",

@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from pipeline import charts, statistics_doc, stats
 from pipeline.formatting import MISSING, billions, locale
-from pipeline.pages import Page, SiteData, paginate, plain, provide, register
+from pipeline.pages import Page, SiteData, paginate, plain, prepare, provide, register
 from pipeline.statistics_doc import Row, Section
 
 JSON_URL = "data/statistics.json"
@@ -91,18 +91,25 @@ def scope_url(section: Section) -> str:
 
 
 def publish(site: SiteData) -> Published:
-    """Compute the statistics of the validated package (once, through ``site.memo``)."""
+    """Compute the statistics of the validated package (once, through ``site.memo``, under a
+    key naming the two settings they depend on)."""
+    first, last = site.settings.get("KC_HEADLINE_YEARS", stats.HEADLINE_PERIOD)
+    page_size = site.settings.get("KC_PAGE_SIZE", statistics_doc.PAGE_SIZE)
 
     def compute() -> Published:
-        first, last = site.settings.get("KC_HEADLINE_YEARS", stats.HEADLINE_PERIOD)
-        inputs = statistics_doc.prepare(site.package, (first, last),
-                                        site.settings.get("KC_PAGE_SIZE",
-                                                          statistics_doc.PAGE_SIZE))
+        inputs = statistics_doc.prepare(site.package, (first, last), page_size)
         programme = statistics_doc.programme_sections(inputs)
         scoped = {scope_url(s): s for s in statistics_doc.scope_sections(inputs)}
         return Published(inputs, programme, scoped)
 
-    return site.memo("statistics", compute)
+    return site.memo(f"statistics:{first}-{last}:{page_size}", compute)
+
+
+@prepare("statistics", early=True)
+def statistics(site: SiteData) -> Published:
+    """The statistics, computed before the pages (2 s of each rendering process at national
+    scale, or once beside the export)."""
+    return publish(site)
 
 
 # --- formatting ----------------------------------------------------------------------------

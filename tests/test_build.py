@@ -128,6 +128,9 @@ def test_an_invalid_published_package_keeps_the_previous_output(make_package, pr
     ("run_pelican", KeyboardInterrupt(), 130, "build interrupted"),
     ("finish_site", build.BuildFailed("search: pagefind failed"), 1, "pagefind failed"),
     ("replace", build.BuildFailed("swap: disk full"), 1, "swap: disk full"),
+    ("export", build.BuildFailed("export: disk full"), 1, "export: disk full"),
+    ("export", ValueError("not wrapped"), 1, "ValueError: not wrapped"),
+    ("precompute", build.BuildFailed("statistics broken"), 1, "statistics broken"),
 ])
 def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output, content,
                                                   monkeypatch, capsys, stage, exception, code,
@@ -326,3 +329,39 @@ def test_the_export_gets_the_site_settings_for_statistics_json(tmp_path, monkeyp
     build.export(argparse.Namespace(descriptor={}, root=tmp_path), tmp_path, "2026-01-01",
                  settings=settings)
     assert 7 == seen["settings"]["KC_PAGE_SIZE"]
+
+
+def test_the_export_runs_in_a_child_while_the_pages_values_are_computed_here(
+        make_package, previous_output, content, monkeypatch, tmp_path):
+    """The export and the pages' language-neutral values (statistics, records) overlap; the
+    values reach Pelican as KC_SITE_CACHE, the downloads as before."""
+    pids = tmp_path / "pids"
+    export = build.export
+
+    def recording_export(*args, **kwargs):
+        pids.write_text(f"export {os.getpid()}\n", encoding="utf-8")
+        return export(*args, **kwargs)
+
+    handed: dict = {}
+    run_pelican = build.run_pelican
+
+    def recording_pelican(settings_file, out_dir, package, content, downloads, extra=None):
+        handed.update(extra, downloads=downloads)
+        return run_pelican(settings_file, out_dir, package, content, downloads, extra)
+
+    monkeypatch.setattr(build, "export", recording_export)
+    monkeypatch.setattr(build, "run_pelican", recording_pelican)
+    assert 0 == build.run(args(make_package(), previous_output, content, "--quiet"))
+    assert f"export {os.getpid()}\n" != pids.read_text(encoding="utf-8")
+    assert any(key.startswith("statistics:") for key in handed["KC_SITE_CACHE"])
+    assert "records:projects" in handed["KC_SITE_CACHE"]
+    assert any(d["path"] == "data/datapackage.json" for d in handed["downloads"])
+
+
+def test_an_export_child_that_dies_stops_the_build_cleanly(make_package, previous_output,
+                                                           content, monkeypatch, capsys):
+    monkeypatch.setattr(build, "export", lambda *a, **k: os._exit(3))
+    before = manifest(previous_output)
+    assert 1 == build.run(args(make_package(), previous_output, content, "--quiet"))
+    assert (before, []) == (manifest(previous_output), siblings(previous_output))
+    assert "export: process 2 died" in capsys.readouterr().err

@@ -78,3 +78,41 @@ def test_plain_values_is_plain_of_every_cell(name):
     assert found == expected
     assert [type(v) for v in found] == [type(v) for v in expected]
     assert any(v is None for v in found)
+
+
+@pytest.fixture
+def preparers(monkeypatch):
+    """Empty preparer registries."""
+    monkeypatch.setattr(pages, "PREPARERS", {})
+    monkeypatch.setattr(pages, "EARLY", set())
+
+
+def test_precompute_runs_the_early_preparers_of_the_site_modules_only(preparers):
+    ran: list[str] = []
+
+    @pages.prepare("early", early=True)
+    def early(site):
+        ran.append("early")
+        return site.memo("early:value", lambda: len(site.package.frames))
+
+    @pages.prepare("late")
+    def late(site):
+        ran.append("late")
+        site.memo("late:value", lambda: "stories")
+
+    package = SimpleNamespace(frames={"a": None, "b": None})
+    cache = pages.precompute(package, {"KC_PAGE_MODULES": [__name__]})
+    assert {"early:value": 2} == cache
+    assert ["early"] == ran
+    assert {} == pages.precompute(package, {"KC_PAGE_MODULES": ["another.module"]})
+
+    site = pages.SiteData(package, {"KC_PAGE_MODULES": [__name__]}, cache=dict(cache))
+    pages.prepare_site(site)  # the early value is found, the late one computed
+    assert ["early", "early", "late"] == ran
+    assert {"early:value": 2, "late:value": "stories"} == site.cache
+
+
+def test_re_registering_a_preparer_as_late_makes_it_late(preparers):
+    pages.prepare("x", early=True)(lambda site: None)
+    pages.prepare("x")(lambda site: None)
+    assert set() == pages.EARLY
