@@ -161,8 +161,10 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
         with stage(progress, "pages") as step:
             extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
                      "KC_PROGRESS": progress, "KC_REUSE": reuse, "KC_SITE_CACHE": early}
+            del early  # the statistics: freed with Pelican's settings, not held to the swap
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
+            del extra
             reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
         with stage(progress, "search") as step:
@@ -512,9 +514,23 @@ def pelican_once(settings_file: Path, override: dict[str, Any]) -> list[str]:
         raise BuildFailed(f"pelican: {exc!r}") from exc
     finally:
         logging.getLogger("pelican").removeHandler(collector)
+        forget_contents()
     if collector.errors:
         raise BuildFailed("pelican: " + "; ".join(collector.errors[:MAX_LISTED]))
     return collector.warnings
+
+
+def forget_contents() -> None:
+    """Empty Pelican's memo of each story's content and summary (``pelican.utils.memoized``
+    on ``Content``): a class-level cache, it kept every story alive after the run, and with
+    them the settings (the package, the statistics: hundreds of MB at national scale)
+    through the search and checks stages."""
+    from pelican import contents
+    from pelican.utils import memoized
+
+    for value in vars(contents.Content).values():
+        if isinstance(value, memoized):
+            value.cache.clear()
 
 
 # -- the swap -----------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ SETTINGS: dict[str, Setting] = {
     "KC_IMAGES": Setting(
         None, "The processed photos (an ImageIndex) when the build processed them before "
         "Pelican (its own timed stage); None lets the image page builder do it."),
+    "KC_SITE_CACHE": Setting(
+        None, "Values the build computed for the page builders while the export ran (the "
+        "statistics, the public records: pipeline.pages.precompute), put into site.cache "
+        "before any page is built. Not set by hand; without it each process computes them."),
     "KC_PROGRESS": Setting(
         None, "The build's pipeline.progress.Progress: the page generator reports how many "
         "pages it writes, for the progress bar. Not set by hand."),

@@ -365,3 +365,32 @@ def test_an_export_child_that_dies_stops_the_build_cleanly(make_package, previou
     assert 1 == build.run(args(make_package(), previous_output, content, "--quiet"))
     assert (before, []) == (manifest(previous_output), siblings(previous_output))
     assert "export: process 2 died" in capsys.readouterr().err
+
+
+def test_the_statistics_computed_beside_the_export_are_freed_with_pelican(
+        make_package, previous_output, content, monkeypatch):
+    """They are large at national scale: the search and checks stages must not hold them
+    (Pelican's memo of the stories' content kept the stories, and through them the settings,
+    alive: the content fixture has a story)."""
+    import gc
+    import weakref
+
+    from pipeline.stats_pages import Published
+
+    computed: list[weakref.ref] = []
+    precompute, finish_site = build.precompute, build.finish_site
+
+    def remembering_precompute(*args, **kwargs):
+        early = precompute(*args, **kwargs)
+        computed.extend(weakref.ref(v) for v in early.values() if isinstance(v, Published))
+        return early
+
+    def checking_finish_site(*args, **kwargs):
+        gc.collect()
+        assert [None] == [ref() for ref in computed]
+        return finish_site(*args, **kwargs)
+
+    monkeypatch.setattr(build, "precompute", remembering_precompute)
+    monkeypatch.setattr(build, "finish_site", checking_finish_site)
+    assert 0 == build.run(args(make_package(), previous_output, content, "--quiet"))
+    assert 1 == len(computed)

@@ -560,3 +560,38 @@ def test_a_republish_assumes_the_last_survey_until_the_addresses_change(
     assert surveys == len(calls)
     assert "projects/" in first.survey.urls and first.survey.count >= len(first.survey.urls)
     assert (surveys == 0) == (first.survey == again.survey)
+
+
+def sample_manifest(pages: int = 3) -> incremental.Manifest:
+    return incremental.Manifest(
+        7, 11, {f"p/{n}/index.html": incremental.Entry(f"{n:032x}", 100 + n, 2**40 + n,
+                                                        1_700_000_000_123_456_789 + n)
+                for n in range(pages)},
+        incremental.Survey(2, ("a/", "b/")), ("sitemap.xml",))
+
+
+@pytest.mark.parametrize("pages", [0, 1, 1000])
+def test_a_manifest_reads_back_as_written(pages):
+    manifest = sample_manifest(pages)
+    again = incremental.Manifest.from_bytes(manifest.to_bytes())
+    assert manifest == again
+    assert all(type(e) is incremental.Entry for e in again.pages.values())
+    assert all(e.key == f"{int(rel.split('/')[1]):032x}" for rel, e in again.pages.items())
+
+
+@pytest.mark.parametrize("damage", ["one key less", "one number more", "another format",
+                                    "truncated", "not a manifest"])
+def test_a_damaged_manifest_is_not_read(damage):
+    import pickle
+
+    found = pickle.loads(sample_manifest().to_bytes())
+    if damage == "one key less":
+        found["keys"].pop()
+    elif damage == "one number more":
+        found["identities"] += (5).to_bytes(8, "little")
+    elif damage == "another format":
+        found["format"] = incremental.FORMAT - 1
+    data = pickle.dumps(["a", "list"] if damage == "not a manifest" else found)
+    if damage == "truncated":
+        data = sample_manifest().to_bytes()[:-20]
+    assert incremental.Manifest.from_bytes(data) is None
