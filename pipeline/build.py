@@ -33,8 +33,9 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from pipeline import incremental, parallel, swap
@@ -545,8 +546,11 @@ def replace(output: Path, staging: swap.Staging) -> str:
 
 def count_files(names: Iterable[str]) -> dict[str, int]:
     """Files written, by suffix (as ``Path.suffix`` gives it), for the closing line."""
-    counts: dict[str, int] = {}
-    for name in names:
-        suffix = PurePosixPath(name).suffix
-        counts[suffix] = counts.get(suffix, 0) + 1
-    return counts
+    return dict(Counter(map(suffix, names)))
+
+
+def suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix`` without making a path (0.5 s for a national site)."""
+    last = name.rpartition("/")[2]
+    dot = last.rfind(".")
+    return last[dot:] if 0 < dot < len(last) - 1 else ""

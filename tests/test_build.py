@@ -394,3 +394,11 @@ def test_the_statistics_computed_beside_the_export_are_freed_with_pelican(
     monkeypatch.setattr(build, "finish_site", checking_finish_site)
     assert 0 == build.run(args(make_package(), previous_output, content, "--quiet"))
     assert 1 == len(computed)
+
+
+@pytest.mark.parametrize("name", ["a.", ".hidden", "a/b.c/d", "x.tar.gz", "a/.b", "a..",
+                                  "dir/file.HTML", "a/b/", "index.html", "", "."])
+def test_suffix_is_the_path_suffix(name):
+    from pathlib import PurePosixPath
+
+    assert PurePosixPath(name).suffix == build.suffix(name)

@@ -330,3 +330,17 @@ def test_the_package_check_in_a_child_finds_and_remembers_what_the_direct_check_
     assert (bool(direct), remembered) == (bool(edit), not edit)  # remembered only when valid
     if not edit:
         assert [] == validated  # the parent wrote what the child found: nothing validated
+
+
+def test_site_files_come_in_path_order_without_a_final_sort(tmp_path):
+    """A folder's files are listed where its name sorts, between its neighbours' files."""
+    names = ["a/b/index.html", "a/b.html", "a/a-b.html", "a-b/x.css", "a/b/c/d.txt",
+             "b.txt", "a/b-c/index.html", "A/z.html", "é/x.html", "a/.hidden", "z"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    (tmp_path / "empty" / "folder").mkdir(parents=True)
+    expected = sorted(Path(name) for name in names)
+    assert [p.as_posix() for p in expected] == [n for n, _ in checks.site_files(tmp_path)]
+    assert [p.as_posix() for p in expected if p.parts[0] == "a"] == [
+        n for n, _ in checks.walk(str(tmp_path / "a"), "a/")]
