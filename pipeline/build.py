@@ -24,8 +24,10 @@ byte-identical.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
+import gc
 import inspect
 import json
 import logging
@@ -34,7 +36,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +139,36 @@ def build(package: Package, settings_file: Path, output: Path, content: Path | N
     ``discard_in_background`` deletes the previous site in a detached process after the swap
     (the command line does; tests and library callers get the synchronous deletion).
     """
+    with parallel.frozen(), fewer_collections():
+        return staged_build(package, settings_file, output, content, progress=progress,
+                            report=report, full=full,
+                            discard_in_background=discard_in_background)
+
+
+#: The collector's thresholds during a build (Python's default: 700, 10, 10). A national
+#: build makes tens of millions of short-lived objects (page contexts, link sets): with the
+#: defaults the parent spent 14 s of a full publish and 2 s of a republish collecting, most
+#: of it in full passes over everything alive.
+BUILD_GC_THRESHOLDS = (10_000, 20, 10)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The build's collector thresholds for the block (forked children inherit them); the
+    previous ones after it. Cycles still get collected, in larger batches."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def staged_build(package: Package, settings_file: Path, output: Path,
+                 content: Path | None = None, *, progress: Progress | None = None,
+                 report: Report | None = None, full: bool = False,
+                 discard_in_background: bool = False) -> dict[str, int]:
+    """:func:`build`'s stages, in order."""
     progress, output = progress or Progress(), output.resolve()
     swap.clean_stale(output)
     staging = swap.create_staging(output)

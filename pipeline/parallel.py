@@ -24,15 +24,42 @@ Frictionless package check beside the link and privacy checks).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+#: How many ``frozen()`` blocks are open: only the outermost one unfreezes.
+FROZEN_DEPTH = [0]
+
+
+@contextlib.contextmanager
+def frozen() -> Iterator[None]:
+    """``gc.freeze()`` for the block: what is tracked now is left out of every collection
+    until the outermost block ends (then it is collected as usual). Nested blocks freeze
+    what was made since, and leave the unfreezing to the outermost.
+
+    Around a fork it keeps the collector from touching (and so copying) inherited objects.
+    Around a build it keeps the collector's full passes over the validated package, the
+    site's records and statistics (millions of objects at national scale) off the stages
+    that follow: 16 of them took 2 s of a national republish. Frozen objects are still
+    freed when their last reference goes; only cycles among them wait for the end.
+    """
+    gc.freeze()
+    FROZEN_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        FROZEN_DEPTH[0] -= 1
+        if FROZEN_DEPTH[0] == 0:
+            gc.unfreeze()
+
 
 #: Below this many units of work, forking costs more than it saves.
 MIN_PARALLEL_WORK = 400
@@ -88,15 +115,12 @@ def run(shares: Sequence[Any], task: Task, on_progress: Callable[[int], None],
         return [task(shares[0], on_progress)]
     context = multiprocessing.get_context("fork")
     counters = [context.RawValue("q", 0) for _ in shares[1:]]
-    gc.freeze()
-    try:
+    with frozen():
         children = [start(context, task, share, counter, logger)
                     for share, counter in zip(shares[1:], counters, strict=True)]
         seen = Seen(counters, on_progress)
         own = task(shares[0], seen.ticker())
         outcomes = collect(children, seen)
-    finally:
-        gc.unfreeze()
     return [own, *finish(outcomes, logger)]
 
 
@@ -219,12 +243,9 @@ class Forked:
             self.outcome = Outcome(result=function(*args))
             return
         context = multiprocessing.get_context("fork")
-        gc.freeze()
-        try:
+        with frozen():
             self.child, self.receiver = start(context, lambda share, _tick: function(*share),
                                               args, context.RawValue("q", 0), logger)
-        finally:
-            gc.unfreeze()
 
     @property
     def pid(self) -> int:

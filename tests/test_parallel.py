@@ -162,3 +162,32 @@ def test_forked_work_never_asked_for_is_stopped(tmp_path):
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)
     assert 0 == forked.pid
+
+
+def test_only_the_outermost_frozen_block_unfreezes():
+    import gc
+
+    def frozen(value: object) -> bool:  # frozen objects are in no generation
+        return not any(o is value for o in gc.get_objects())
+
+    assert 0 == gc.get_freeze_count()
+    kept = [1]
+    with parallel.frozen():
+        made_since = [2]
+        assert frozen(kept) and not frozen(made_since)
+        with parallel.frozen():
+            assert frozen(made_since)
+        assert frozen(kept) and frozen(made_since)  # the inner block left them frozen
+    assert 0 == gc.get_freeze_count()
+    assert not frozen(kept) and not frozen(made_since)
+
+
+def test_the_build_collects_in_larger_batches_and_restores_the_thresholds():
+    import gc
+
+    from pipeline import build
+
+    before = gc.get_threshold()
+    with build.fewer_collections():
+        assert build.BUILD_GC_THRESHOLDS == gc.get_threshold()
+    assert before == gc.get_threshold()
