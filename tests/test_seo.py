@@ -221,3 +221,38 @@ def test_pages_from_a_walk_already_made_are_those_of_a_new_walk(tmp_path):
     assert seo.html_files(root, prune) == [name for name, _ in seo.listed_html(listing, prune)]
     assert seo.site_pages(root, ("vi", "en")) == seo.site_pages(
         root, ("vi", "en"), tmp_path / "cache", listing)
+
+
+def sitemap_files(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(root.glob("sitemap*.xml"))}
+
+
+@pytest.mark.parametrize("change", ["nothing", "a new page", "another address",
+                                    "kept file edited", "kept record lost"])
+def test_a_republish_links_the_last_sitemaps_only_when_nothing_they_show_changed(
+        tmp_path, monkeypatch, change):
+    monkeypatch.setattr(seo, "MAX_URLS", 2)  # a sitemap index and three files
+    page = "<html><head></head></html>"
+    pages = {"index.html": page, "en/index.html": page, "a/index.html": page,
+             "en/a/index.html": page, "b/index.html": page}
+    cache, url = tmp_path / "cache", "https://x.org"
+    first = write_pages(tmp_path / "first", pages)
+    seo.write_discovery_files(first, url, ("vi", "en"), cache=cache)
+    if change == "a new page":
+        pages["c/index.html"] = page
+    elif change == "another address":
+        url = "https://y.org"
+    elif change == "kept file edited":
+        with (first / "sitemap-1.xml").open("a", encoding="utf-8") as edited:
+            edited.write("<!-- by hand -->")  # in place: the kept link sees it too
+    elif change == "kept record lost":
+        (cache / seo.SITEMAP_CACHE / seo.KEPT).unlink()
+    second = write_pages(tmp_path / "second", pages)
+    seo.write_discovery_files(second, url, ("vi", "en"), cache=cache)
+    fresh = write_pages(tmp_path / "fresh", pages)
+    seo.write_discovery_files(fresh, url, ("vi", "en"))
+    assert sitemap_files(fresh) == sitemap_files(second)
+    assert 4 == len(sitemap_files(second))  # an index and three files
+    linked = [(second / n).stat().st_ino == (first / n).stat().st_ino
+              for n in sitemap_files(second)]
+    assert linked == [change == "nothing"] * len(linked)
