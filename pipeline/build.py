@@ -198,6 +198,7 @@ def staged_build(package: Package, settings_file: Path, output: Path,
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
             del extra
+            parallel.collect_frozen()  # Pelican's objects (cycles), frozen for the fork
             reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
         with stage(progress, "search") as step:
