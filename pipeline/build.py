@@ -287,6 +287,8 @@ def export(package: Package, out_dir: Path, created: str | None = None,
                                         settings=settings))
     except Exception as exc:
         raise BuildFailed(f"export: {exc!r}") from exc
+
+
 def export_beside(export_job: Callable[[], list[dict]],
                   meanwhile: Callable[[], dict[str, Any]]) -> tuple[list[dict], dict[str, Any]]:
     """``export_job()`` in a forked child while this process computes ``meanwhile()`` (the
@@ -316,9 +318,14 @@ def outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
 
 
 def precompute(package: Package, settings: dict) -> dict[str, Any]:
+    """The pages' early values (``plugin.precompute``); a failure stops the build as a
+    failure inside Pelican would."""
     from pipeline.plugin import precompute as precompute_pages
 
-    return precompute_pages(package, settings)
+    try:
+        return precompute_pages(package, settings)
+    except Exception as exc:
+        raise BuildFailed(f"pages: {exc!r}") from exc
 
 
 def photo_index(content: Path | None) -> Any:

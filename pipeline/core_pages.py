@@ -235,7 +235,7 @@ def listing(site: SiteData, base: str, template: str, kind: str, title: str,
     display rows of this part, ``per_part(chunk)`` adds anything else made of its records.
     ``opening`` is what the template shows on the first part only (``pager.number == 1``):
     left out of the other parts' contexts, it is neither copied into nor fingerprinted
-    with each of them (a national sector lists 2,500 establishments over 50 parts).
+    with each of them (a national sector lists 2,500 establishments over about 100 parts).
     """
     summary = totals(rows)
     for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):

@@ -149,8 +149,8 @@ PLAIN_KINDS = {"string", "str", "Int64", "Int32", "boolean", "Float64"}
 def plain_values(series: pd.Series) -> list:
     """:func:`plain` of every cell, a column at a time.
 
-    A national build turns 1.3 million cells into page records; one call per cell took
-    0.8 s of every build and republish, once per rendering process.
+    A national build turns 1.3 million cells into page records: a call per cell took
+    0.55 s, a column at a time 0.32 s (projects and establishments).
     """
     if str(series.dtype) in PLAIN_KINDS:
         values = series.to_numpy(dtype=object, na_value=None).tolist()

@@ -403,3 +403,17 @@ def test_suffix_is_the_path_suffix(name):
     from pathlib import PurePosixPath
 
     assert PurePosixPath(name).suffix == build.suffix(name)
+
+
+def test_a_failing_preparer_stops_the_build_with_a_message(make_package, previous_output,
+                                                          content, monkeypatch, capsys):
+    import pipeline.plugin
+
+    def fail(*_args, **_kwargs):
+        raise ZeroDivisionError("in a preparer")
+
+    monkeypatch.setattr(pipeline.plugin, "precompute", fail)
+    before = manifest(previous_output)
+    assert 1 == build.run(args(make_package(), previous_output, content, "--quiet"))
+    assert (before, []) == (manifest(previous_output), siblings(previous_output))
+    assert "pages: ZeroDivisionError('in a preparer')" in capsys.readouterr().err
