@@ -545,6 +545,8 @@ def pelican_once(settings_file: Path, override: dict[str, Any]) -> list[str]:
     from pelican import Pelican
     from pelican.settings import read_settings
 
+    from pipeline.plugin import forget_contents
+
     collector = LogCollector()
     logging.getLogger("pelican").addHandler(collector)
     try:
@@ -559,19 +561,6 @@ def pelican_once(settings_file: Path, override: dict[str, Any]) -> list[str]:
     if collector.errors:
         raise BuildFailed("pelican: " + "; ".join(collector.errors[:MAX_LISTED]))
     return collector.warnings
-
-
-def forget_contents() -> None:
-    """Empty Pelican's memo of each story's content and summary (``pelican.utils.memoized``
-    on ``Content``): a class-level cache, it kept every story alive after the run, and with
-    them the settings (the package, the statistics: hundreds of MB at national scale)
-    through the search and checks stages."""
-    from pelican import contents
-    from pelican.utils import memoized
-
-    for value in vars(contents.Content).values():
-        if isinstance(value, memoized):
-            value.cache.clear()
 
 
 # -- the swap -----------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Template, pass_context
-from pelican import signals
+from pelican import contents, signals
 from pelican.generators import Generator
+from pelican.utils import memoized
 
 from pipeline import i18n, layout, parallel, sanitize
 from pipeline.core_pages import project_rows
@@ -142,6 +143,16 @@ def precompute(package: Package, settings: Mapping[str, Any]) -> dict[str, Any]:
     """The early preparers' values for ``KC_SITE_CACHE`` (``pipeline.pages.precompute``)."""
     import_page_modules(settings["KC_PAGE_MODULES"])
     return precompute_early(package, settings)
+
+
+def forget_contents() -> None:
+    """Empty Pelican's memo of each story's content and summary (``pelican.utils.memoized``
+    on ``Content``), for the build to call after every run: a class-level cache, it kept
+    every story alive after the run, and with them the settings (the package, the
+    statistics: hundreds of MB at national scale) through the search and checks stages."""
+    for value in vars(contents.Content).values():
+        if isinstance(value, memoized):
+            value.cache.clear()
 
 
 def validated_package(settings: Mapping[str, Any]) -> tuple[Package, Any]:
