@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from frictionless import errors as fl_errors
 
-from pipeline.load import DESCRIPTOR, Package, plain_digits, relative
+from pipeline.load import DESCRIPTOR, Encoded, Package, plain_digits, relative
 from pipeline.report import Problem
 from pipeline.upstream import convert, frictionless_descriptor, metadata_problem
 
@@ -80,7 +80,7 @@ def structure_problems(package: Package) -> list[Problem]:
         descriptor_file = relative(package.root / DESCRIPTOR, package.root)
         return [metadata_problem(error, descriptor_file) for error in target]
     checked = {r.name: check_cells(r, package.raw[r.name], package.frames[r.name],
-                                   key_fields(target, r.name))
+                                   key_fields(target, r.name), package.encoded.get(r.name))
                for r in target.resources}
     problems = []
     for result in checked.values():
@@ -130,25 +130,32 @@ def key_fields(target: fl.Package, name: str) -> set[str]:
 
 
 def check_cells(resource: fl.Resource, raw: pd.DataFrame, typed: pd.DataFrame,
-                keyed: set[str]) -> Checked:
+                keyed: set[str], encoded: dict[str, Encoded] | None = None) -> Checked:
     """Screen every column, judge the suspects with Frictionless, keep typed key columns.
 
     ``typed`` is the loader's frame of the same rows: where the screen proves a column
-    plain, its values are the loader's, not parsed a second time.
+    plain, its values are the loader's, not parsed a second time. An ``encoded`` column is
+    screened through its distinct cells (the screen reads each cell alone); its suspects
+    are still judged row by row, since each row's error names its row.
     """
     result = Checked(resource=resource, raw=raw)
-    missing_values = resource.schema.missing_values
+    encoded = encoded or {}
     for number, spec in enumerate(resource.schema.fields, start=1):
-        column = result.raw[spec.name]
-        cells = column.to_numpy(dtype=object)
-        missing = cells == "" if missing_values == [""] else column.isin(missing_values)
-        missing = np.asarray(missing, dtype=bool)
-        loaded = typed[spec.name] if spec.name in typed.columns else None
+        column = encoded.get(spec.name)
+        if column is None:
+            cells = result.raw[spec.name].to_numpy(dtype=object)
+            loaded = typed[spec.name] if spec.name in typed.columns else None
+        else:
+            cells, loaded = column.uniques, None
+        missing = missing_cells(cells, resource.schema.missing_values)
         ok, values = screen(cells, ~missing, spec, loaded)
         if ok.any():  # a type the screen does not read: every cell is judged anyway
             ok = ok & within(cells, ~missing, values, spec)
-        suspect = (~missing & ~ok) | (missing & bool(spec.constraints.get("required")))
         keys = canonical(cells, values, ok & ~missing, spec) if spec.name in keyed else None
+        if column is not None:
+            ok, missing = column.per_cell(ok), column.per_cell(missing)
+            keys = None if keys is None else column.per_cell(keys)
+        suspect = (~missing & ~ok) | (missing & bool(spec.constraints.get("required")))
         for index in np.flatnonzero(suspect):
             value = judge_cell(result, index, number, spec)
             if keys is not None:
@@ -156,6 +163,13 @@ def check_cells(resource: fl.Resource, raw: pd.DataFrame, typed: pd.DataFrame,
         if keys is not None:
             result.keys[spec.name] = keys
     return result
+
+
+def missing_cells(cells: np.ndarray, missing_values: list[str]) -> np.ndarray:
+    """Which cells are one of the schema's missing values."""
+    if missing_values == [""]:
+        return np.asarray(cells == "", dtype=bool)
+    return as_text(cells).isin(missing_values).to_numpy(dtype=bool)
 
 
 def screen(cells: np.ndarray, present: np.ndarray, spec: fl.Field,

@@ -345,7 +345,8 @@ def establishment_ids(package) -> tuple[set[str] | None, list[str]]:
     if frame is None:
         return None, []
     showcase = frame.loc[frame["showcase"].fillna(False).astype(bool), "establishment_id"]
-    return set(frame["establishment_id"].dropna()), list(showcase.dropna())
+    ids = frame["establishment_id"].dropna().to_numpy(dtype=object)  # no per-cell Python
+    return set(ids), list(showcase.dropna())
 
 
 def check_images(content_dir: Path, package=None) -> list[Problem]:

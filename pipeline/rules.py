@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.load import Package
+from pipeline.load import Encoded, Package
 from pipeline.report import Problem, Severity
 
 # Cao Bằng, like every province, abolished its districts on 1 July 2025: from that day projects
@@ -521,9 +521,12 @@ def surrounding_whitespace(package: Package) -> list[Problem]:
     problems = []
     for name, raw in package.raw.items():
         typed = package.frames.get(name, pd.DataFrame())
+        encoded = package.encoded.get(name, {})
         cells = sorted((index, position, field)
                        for position, field in enumerate(raw.columns)
-                       for index in padded(unproven(raw[field], typed.get(field))))
+                       for index in (padded_rows(raw[field], encoded[field])
+                                     if field in encoded else
+                                     padded(unproven(raw[field], typed.get(field)))))
         problems.extend(Problem(
             type="surrounding-whitespace", file=package.relpath(name), resource=name,
             row=int(index) + 2, field=field, value=raw.at[index, field],
@@ -544,6 +547,16 @@ def unproven(column: pd.Series, typed: pd.Series | None) -> pd.Series:
         return column
     parsed = typed.notna().to_numpy()
     return column[~parsed] if parsed.any() else column
+
+
+def padded_rows(column: pd.Series, encoded: Encoded) -> list:
+    """``padded`` through the column's distinct cells: their rows, when one is padded."""
+    positions = padded(pd.Series(encoded.uniques, dtype=object, copy=False))
+    if not positions:
+        return []
+    chosen = np.zeros(len(encoded.uniques), bool)
+    chosen[positions] = True
+    return list(column.index[encoded.per_cell(chosen)])
 
 
 def padded(column: pd.Series) -> list:

@@ -8,6 +8,7 @@ Frictionless accepts (``+150``, ``2021-3-5``) are in the table too, with a count
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from pathlib import Path
 
@@ -73,9 +74,18 @@ CASES = {
 }
 
 
+def read(root: Path, encoded: bool):
+    """The package as loaded (its columns encoded by the loader), or without the encoding,
+    so that every column is screened cell by cell."""
+    package, _ = load_package(root)
+    assert package.encoded["projects"], "the loader gave no encoded columns"
+    return package if encoded else dataclasses.replace(package, encoded={})
+
+
+@pytest.mark.parametrize("encoded", [True, False], ids=["encoded", "cells"])
 @pytest.mark.parametrize(("edit", "count"), CASES.values(), ids=CASES.keys())
-def test_same_problems_as_frictionless(make_package, edit, count: int):
-    package, _ = load_package(make_package(edit))
+def test_same_problems_as_frictionless(make_package, edit, count: int, encoded: bool):
+    package = read(make_package(edit), encoded)
     expected = frictionless_problems(package)
     assert count == len(expected)
     assert expected == structure_problems(package)
@@ -94,8 +104,9 @@ def faulty_synthetic(tmp_path_factory) -> Path:
     return out
 
 
-def test_planted_faults_same_as_frictionless(faulty_synthetic: Path):
-    package, _ = load_package(faulty_synthetic)
+@pytest.mark.parametrize("encoded", [True, False], ids=["encoded", "cells"])
+def test_planted_faults_same_as_frictionless(faulty_synthetic: Path, encoded: bool):
+    package = read(faulty_synthetic, encoded)
     expected = frictionless_problems(package)
     assert len(expected) == 16  # 8 schema kinds x 2 (the others break programme rules)
     assert expected == structure_problems(package)

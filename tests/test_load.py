@@ -218,12 +218,12 @@ def test_a_byte_that_is_not_utf8_is_named_by_row(tiny_package, row, line_end):
     ({"address": ["\u0301", "x"]}, True),  # a lone mark at a cell start is NFC
     ({"address": ["\u212b"]}, False),  # Angstrom sign: NFC makes it Å
 ])
-def test_columns_in_nfc(cells, expected):
-    import pandas as pd
+def test_cells_in_nfc(cells, expected):
+    import numpy as np
 
-    from pipeline.load import columns_in_nfc
+    from pipeline.load import cells_in_nfc
 
-    assert expected == columns_in_nfc(pd.DataFrame(cells, dtype=str))
+    assert expected == cells_in_nfc(np.array(column, dtype=object) for column in cells.values())
 
 
 def composes_with_what_precedes() -> set[str]:
@@ -343,3 +343,117 @@ def test_a_file_not_in_utf8_is_said_before_its_header(tiny_package):
     path.write_bytes(b"\n".join(lines).replace("ò".encode(), b"\xf2", 1))
     _, report = load_package(tiny_package)
     assert [("encoding-error", 2)] == [(p.type, p.row) for p in report.problems]
+
+
+# --- Arrow's reading against pandas' -------------------------------------------------------
+
+READINGS = {
+    "plain": b"a,b\nx,y\n",
+    "quoted comma": b'a,b\n"x,y",z\n',
+    "quoted line end": b'a,b\n"x\ny",z\n',
+    "doubled quotes": b'a,b\n"say ""hi""",z\n',
+    "empty cells": b"a,b\n,\n,x\n",
+    "no final line end": b"a,b\nx,y",
+    "quote inside a cell": b'a,b\nab"c,d\n',
+    "text after a closing quote": b'a,b\n"ab"c,d\n',
+    "blank line": b"a,b\nx,y\n\nz,w\n",
+    "blank line, one column": b"a\nx\n\ny\n",
+    "blank lines at the end": b"a,b\nx,y\n\n\n",
+    "short row": b"a,b\nx\n",
+    "long row": b"a,b\nx,y,z\n",
+    "repeated column name": b"a,a\n1,2\n",
+    "header only": b"a,b\n",
+    "header only, no line end": b"a,b",
+    "spaces kept": b"a,b\n x , y \n",
+    "CRLF": b"a,b\r\nx,y\r\n",
+    "CRLF inside quotes": b'a,b\r\n"x\r\ny",z\r\n',
+    "words pandas could take for missing": b"a,b\nNA,null\nnan,None\n",
+    "text that looks like numbers": b"a,b\n007,1e5\n",
+    "quoted header": b'"a","b"\nx,y\n',
+    "Vietnamese": "a,b\nHợp tác xã,Tre\nHợp tác xã,tre\n".encode(),
+    "unclosed quote": b'a,b\n"x,y\n',
+    "empty quoted cell": b'a,b\n"",x\n',
+    "tab inside a cell": b"a,b\nx\ty,z\n",
+    "lone CR": b"a,b\nx\ry,z\n",
+    "not UTF-8": b"a,b\nx\xf2,y\n",
+}
+
+
+@pytest.mark.parametrize("payload", READINGS.values(), ids=READINGS.keys())
+def test_arrow_reads_what_pandas_reads_or_declines(payload):
+    """Arrow's records are pandas' records, cell for cell and type for type; where Arrow
+    cannot say the same (a short or long row, a repeated name, bad text), it declines and
+    pandas' parser reads the file as before."""
+    import io
+
+    import pandas as pd
+
+    from pipeline.load import arrow_records
+
+    found = arrow_records(payload)
+    if found is None:
+        return
+    records, encoded = found
+    expected = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False,
+                           na_filter=False, skip_blank_lines=False)
+    pd.testing.assert_frame_equal(expected, records, check_exact=True)
+    assert list(records.columns) == list(encoded)
+    for name, column in encoded.items():
+        assert records[name].tolist() == column.uniques[column.codes].tolist()
+        assert len(set(column.uniques)) == len(column.uniques)
+
+
+def test_arrow_reads_most_of_the_readings():
+    """The comparison above would pass if Arrow declined everything."""
+    from pipeline.load import arrow_records
+
+    read = [label for label, payload in READINGS.items() if arrow_records(payload) is not None]
+    assert {"short row", "long row", "repeated column name", "unclosed quote",
+            "not UTF-8"}.isdisjoint(read)
+    assert len(read) >= 20
+
+
+def test_a_package_is_read_encoded_unless_blank_rows_were_dropped(make_package):
+    def edit(rows):
+        rows["establishments"].insert(1, {key: "" for key in rows["establishments"][0]})
+    package, _ = load_package(make_package(edit))
+    assert package.encoded["establishments"] == {}  # positions shifted: no encoding
+    projects = package.encoded["projects"]
+    assert set(projects) == set(package.raw["projects"].columns)
+    for name, column in projects.items():
+        assert package.raw["projects"][name].tolist() == list(column.uniques[column.codes])
+
+
+TYPED = [
+    ("integer", ["150", "", "007", "150", "x", " 7", "150"]),
+    ("integer", ["9223372036854775807", "1", "1"]),
+    ("integer", ["", ""]),
+    ("number", ["22.5", "", "22,5", "1e3", "22.5", "nan"]),
+    ("boolean", ["true", "false", "", "True", "true"]),
+    ("date", ["2019-04-01", "", "2019-02-30", "01/04/2019", "2019-04-01"]),
+    ("string", ["Tre", "", "tre", "Tre", " Tre"]),
+]
+
+
+@pytest.mark.parametrize(("kind", "cells"), TYPED, ids=[f"{k}-{i}" for i, (k, _) in
+                                                        enumerate(TYPED)])
+def test_encoded_columns_are_typed_as_their_cells(kind, cells):
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.load import Encoded, typed_frame
+
+    raw = pd.DataFrame({"c": cells}, dtype=str, index=range(5, 5 + len(cells)))
+    uniques, codes = np.unique(np.array(cells, dtype=object), return_inverse=True)
+    fields = [{"name": "c", "type": kind}]
+    encoded = {"c": Encoded(codes=codes.astype(np.int32), uniques=uniques.astype(object))}
+    pd.testing.assert_frame_equal(typed_frame(raw, fields), typed_frame(raw, fields, encoded),
+                                  check_exact=True)
+
+
+def test_text_columns_hold_python_strings(tiny_package):
+    """pyarrow is installed; pandas must still store text as Python strings (see
+    ``pipeline/__init__.py``)."""
+    package, _ = load_package(tiny_package)
+    assert "python" == package.raw["projects"]["project_id"].dtype.storage
+    assert "python" == package["projects"]["project_id"].dtype.storage

@@ -249,11 +249,21 @@ def test_approved_over_planned_is_a_warning(make_package):
 # --- warnings, empties, stories ----------------------------------------------------------
 
 
-def test_surrounding_whitespace_is_a_warning_per_cell(make_package):
+def read(root, encoded: bool):
+    """The package as loaded, or without the loader's encoded columns (cell by cell)."""
+    import dataclasses
+
+    package, _ = load_package(root)
+    assert package.encoded["establishments"], "the loader gave no encoded columns"
+    return package if encoded else dataclasses.replace(package, encoded={})
+
+
+@pytest.mark.parametrize("encoded", [True, False], ids=["encoded", "cells"])
+def test_surrounding_whitespace_is_a_warning_per_cell(make_package, encoded):
     def edit(rows):
         rows["establishments"][0]["name"] = " Công ty tre "
         rows["projects"][2]["implementing_unit"] = "Trung tâm\t"
-    package, _ = load_package(make_package(edit))
+    package = read(make_package(edit), encoded)
     found = rules.surrounding_whitespace(package)
     expected = [("establishments", 2, "name", " Công ty tre "),
                 ("projects", 4, "implementing_unit", "Trung tâm\t")]
@@ -261,14 +271,16 @@ def test_surrounding_whitespace_is_a_warning_per_cell(make_package):
     assert {"warning"} == {p.severity for p in found}
 
 
-def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_package):
+@pytest.mark.parametrize("encoded", [True, False], ids=["encoded", "cells"])
+def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_package, encoded):
     def edit(rows):
         rows["establishments"][1]["name"] = "Tre "
         rows["establishments"][0]["address"] = "\u00a0Xóm"  # a no-break space is a space too
         rows["establishments"][0]["name"] = " Công ty"
-    package, _ = load_package(make_package(edit))
+        rows["establishments"][1]["address"] = "\u00a0Xóm"  # the same cell twice: two rows
+    package = read(make_package(edit), encoded)
     found = [(p.row, p.field) for p in rules.surrounding_whitespace(package)]
-    assert [(2, "name"), (2, "address"), (3, "name")] == found
+    assert [(2, "name"), (2, "address"), (3, "name"), (3, "address")] == found
 
 
 @pytest.mark.parametrize(("resource", "field", "value"), [
@@ -279,9 +291,10 @@ def test_surrounding_whitespace_is_reported_row_by_row_left_to_right(make_packag
     ("establishments", "latitude", " 22.5"),  # a number is typed even with spaces
     ("establishments", "showcase", "true "),
 ])
-def test_surrounding_whitespace_in_typed_columns(make_package, resource, field, value):
-    package, _ = load_package(make_package(lambda rows: rows[resource][1].update(
-        {field: value})))
+@pytest.mark.parametrize("encoded", [True, False], ids=["encoded", "cells"])
+def test_surrounding_whitespace_in_typed_columns(make_package, resource, field, value, encoded):
+    package = read(make_package(lambda rows: rows[resource][1].update({field: value})),
+                   encoded)
     found = [(p.resource, p.row, p.field, p.value)
              for p in rules.surrounding_whitespace(package)]
     assert [(resource, 3, field, value)] == found
