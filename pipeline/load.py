@@ -359,8 +359,11 @@ def typed_frame(raw: pd.DataFrame, fields: list[dict],
     """The raw frame typed by the schema; an encoded column is typed through its distinct
     cells (every conversion here reads a cell alone)."""
     encoded = encoded or {}
-    return pd.DataFrame({f["name"]: typed_encoded(raw[f["name"]], f, encoded.get(f["name"]))
-                         for f in fields if f["name"] in raw.columns}, index=raw.index)
+    columns = {f["name"]: typed_encoded(raw[f["name"]], f, encoded.get(f["name"]))
+               for f in fields if f["name"] in raw.columns}
+    # No copy (2 ms for the national projects): a text column may share its array with
+    # ``raw``, and pandas 3's copy-on-write copies it before any change reaches it.
+    return pd.DataFrame(columns, index=raw.index, copy=False)
 
 
 def typed_encoded(values: pd.Series, spec: dict, encoded: Encoded | None) -> pd.Series:

@@ -457,3 +457,4 @@ def test_text_columns_hold_python_strings(tiny_package):
     package, _ = load_package(tiny_package)
     assert "python" == package.raw["projects"]["project_id"].dtype.storage
     assert "python" == package["projects"]["project_id"].dtype.storage
+
