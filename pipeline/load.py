@@ -23,8 +23,10 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -224,7 +226,7 @@ def parse_input(data: bytes, text: str, normal: bool) -> bytes:
     ends never compose with a combining mark. CR and CRLF become LF, also inside quoted cells.
     """
     if normal and "\r" not in text:
-        return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        return without_bom(data)
     return nfc(lf(text)).encode("utf-8")
 
 
@@ -235,18 +237,31 @@ def lf(text: str) -> str:
 Records = tuple[pd.DataFrame, dict[str, "Encoded"]]
 
 
-def read_records(payload: bytes) -> Records:
+#: ``read_records``' table argument when Arrow has not read the payload yet
+UNREAD: Any = object()
+
+
+def read_records(payload: bytes, table: pa.Table | None = UNREAD) -> Records:
     """Every record as strings, blank lines included (as rows of empty cells), and the
-    columns dictionary-encoded when Arrow could read the file."""
-    found = arrow_records(payload)
-    if found is not None:
-        return found
+    columns dictionary-encoded when Arrow could read the file; ``table`` is Arrow's reading
+    of ``payload`` when it was read ahead (None: Arrow declined it)."""
+    if table is UNREAD:
+        table = arrow_table(payload)
+    if table is not None:
+        return arrow_records_of(table)
     return pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False,
                        na_filter=False, skip_blank_lines=False), {}
 
 
 def arrow_records(payload: bytes) -> Records | None:
-    """The records read by Arrow, or None where pandas' parser must say what it sees.
+    """The records read by Arrow, or None where pandas' parser must say what it sees."""
+    table = arrow_table(payload)
+    return None if table is None else arrow_records_of(table)
+
+
+def arrow_table(payload: bytes) -> pa.Table | None:
+    """Arrow's table of the file, every column dictionary-encoded text, or None where
+    pandas' parser must say what it sees.
 
     Arrow stops at a row with too few or too many cells, and a blank line in a file of
     several columns is such a row; pandas fills a short row in (``short_rows`` reports
@@ -269,10 +284,14 @@ def arrow_records(payload: bytes) -> Records | None:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
         return None
-    if table.column_names != header:
-        return None
+    return table if table.column_names == header else None
+
+
+def arrow_records_of(table: pa.Table) -> Records:
+    """The records of Arrow's table: each column's distinct cells become Python strings
+    once, and the column is them taken by row (``Encoded``)."""
     columns, encoded = {}, {}
-    for name in header:
+    for name in table.column_names:
         column = table.column(name).combine_chunks()
         uniques = np.asarray(column.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         codes = column.indices.to_numpy()
@@ -381,17 +400,19 @@ def load_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None, list
     return raw, problems
 
 
-def read_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None,
-                                                       dict[str, Encoded], list[Problem]]:
+def read_resource(root: Path, resource: dict, ahead: Future | None = None
+                  ) -> tuple[pd.DataFrame | None, dict[str, Encoded], list[Problem]]:
     """``load_resource``, with the raw columns encoded when the reader gave them for
-    exactly the rows kept (no blank line was dropped)."""
+    exactly the rows kept (no blank line was dropped). ``ahead`` is ``read_ahead`` of the
+    resource's file, when it was started earlier."""
     path = root / resource["path"]
     file = relative(path, root)
     name = resource["name"]
-    if not path.is_file():
+    early = ahead.result() if ahead is not None else None
+    if early is None and not path.is_file():
         return None, {}, [problem("missing-file", file, name, "Không tìm thấy tệp dữ liệu.",
                                   "The data file does not exist.")]
-    data = path.read_bytes()
+    data, table = early if early is not None else (path.read_bytes(), UNREAD)
     head, problems = decode(data if EMPTY.fullmatch(data) else header_bytes(data), file, name)
     if head is None:
         return None, {}, problems if EMPTY.fullmatch(data) else decode(data, file, name)[1]
@@ -400,7 +421,7 @@ def read_resource(root: Path, resource: dict) -> tuple[pd.DataFrame | None,
     if problems:  # a file that is not UTF-8 is said first: saving it again fixes both
         return None, {}, decode(data, file, name)[1] or problems
     try:
-        records, encoded, payload, original = parse(data, head)
+        records, encoded, payload, original = parse(data, head, table)
     except UnicodeDecodeError:
         return None, {}, decode(data, file, name)[1]
     except pd.errors.ParserError as exc:
@@ -425,10 +446,11 @@ def header_bytes(data: bytes) -> bytes:
     return data[:end]
 
 
-def parse(data: bytes, head: str) -> tuple[pd.DataFrame, dict[str, Encoded], bytes,
-                                           str | None]:
+def parse(data: bytes, head: str, table: pa.Table | None = UNREAD
+          ) -> tuple[pd.DataFrame, dict[str, Encoded], bytes, str | None]:
     """(every record, its columns encoded when Arrow read them, the bytes parsed, the text
-    as written when it was not in NFC).
+    as written when it was not in NFC). ``table`` is Arrow's reading of ``data`` without
+    its BOM, when it was read ahead.
 
     The usual file (LF or CRLF line ends, NFC text) is parsed straight from its bytes:
     pandas decodes every cell strictly, so a file that is not UTF-8 raises
@@ -437,15 +459,31 @@ def parse(data: bytes, head: str) -> tuple[pd.DataFrame, dict[str, Encoded], byt
     file. Otherwise (a line end inside a cell, a lone CR, text not in NFC) the text is
     decoded, normalised and parsed again (see ``parse_input``).
     """
-    payload = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    payload = without_bom(data)
     if b"\r" not in payload or payload.count(b"\r") == payload.count(b"\r\n"):
-        records, encoded = read_records(payload)
+        records, encoded = read_records(payload, table)
         if line_ends_only(payload, records) and in_nfc(payload, head, records, encoded):
             return records, encoded, payload, None
     text = data.decode("utf-8-sig")
     normal = unicodedata.is_normalized("NFC", text)
     payload = parse_input(data, text, normal)
     return *read_records(payload), payload, None if normal else text
+
+
+def without_bom(data: bytes) -> bytes:
+    return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+
+
+def read_ahead(path: Path) -> tuple[bytes, pa.Table | None] | None:
+    """A file's bytes and Arrow's table of them without the BOM (None: no such file).
+
+    Run in a thread by ``load_package`` while the previous file is turned into frames:
+    Arrow parses without holding the interpreter, so the two overlap.
+    """
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    return data, arrow_table(without_bom(data))
 
 
 def line_ends_only(payload: bytes, records: pd.DataFrame) -> bool:
@@ -589,12 +627,14 @@ def load_package(root: Path | str) -> tuple[Package, Report]:
     raw: dict[str, pd.DataFrame] = {}
     frames: dict[str, pd.DataFrame] = {}
     encoded: dict[str, dict[str, Encoded]] = {}
-    for resource in descriptor["resources"]:
-        frame, columns, problems = read_resource(root, resource)
-        report.extend(problems)
-        if frame is not None:
-            name = resource["name"]
-            raw[name], encoded[name] = frame, columns
-            frames[name] = typed_frame(frame, resource["schema"]["fields"], columns)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        ahead = [reader.submit(read_ahead, root / r["path"]) for r in descriptor["resources"]]
+        for resource, early in zip(descriptor["resources"], ahead, strict=True):
+            frame, columns, problems = read_resource(root, resource, early)
+            report.extend(problems)
+            if frame is not None:
+                name = resource["name"]
+                raw[name], encoded[name] = frame, columns
+                frames[name] = typed_frame(frame, resource["schema"]["fields"], columns)
     return Package(root=root, descriptor=descriptor, raw=raw, frames=frames,
                    encoded=encoded), report

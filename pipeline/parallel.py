@@ -40,7 +40,7 @@ FROZEN_DEPTH = [0]
 
 
 @contextlib.contextmanager
-def frozen() -> Iterator[None]:
+def frozen(collect_first: bool = True) -> Iterator[None]:
     """``gc.freeze()`` for the block: what is tracked now is left out of every collection
     until the outermost block ends (then it is collected as usual). Nested blocks freeze
     what was made since, and leave the unfreezing to the outermost.
@@ -52,8 +52,10 @@ def frozen() -> Iterator[None]:
     freed when their last reference goes; only cycles among them wait for the end, so the
     outermost block collects first: garbage frozen there would stay for the whole block (a
     republish in the same process froze the last build's cycles: 540 MB at national scale).
+    A short block may skip that collection (``collect_first=False``): what it freezes waits
+    only until the block ends.
     """
-    if FROZEN_DEPTH[0] == 0:
+    if FROZEN_DEPTH[0] == 0 and collect_first:
         gc.collect()
     gc.freeze()
     FROZEN_DEPTH[0] += 1

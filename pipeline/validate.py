@@ -26,6 +26,7 @@ import pandas as pd
 from pipeline.fastcheck import structure_problems
 from pipeline.images import check_images
 from pipeline.load import Package, load_package
+from pipeline.parallel import frozen
 from pipeline.report import Problem, Report
 from pipeline.rules import check_rules
 from pipeline.stories import read_stories
@@ -35,13 +36,19 @@ Structure = Callable[[Package], list[Problem]]
 
 def validate_package(data_dir: Path, content_dir: Path | None = None, *,
                      structure: Structure | None = None) -> tuple[Package, Report]:
-    """Every problem in the data package and the stories, errors and warnings."""
-    package, report = load_package(data_dir)
-    report.extend((structure or structure_problems)(package))
-    stories = read_stories(Path(content_dir) / "stories") if content_dir else []
-    report.extend(check_rules(without_failed_cells(package, report.errors), stories))
-    if content_dir:
-        report.extend(check_images(Path(content_dir), package))
+    """Every problem in the data package and the stories, errors and warnings.
+
+    What the process held before is frozen out of the collector meanwhile: in a process
+    that keeps a site's data (the dev server, the bench), one full collection over it took
+    45 ms, a sixth of a national validation.
+    """
+    with frozen(collect_first=False):
+        package, report = load_package(data_dir)
+        report.extend((structure or structure_problems)(package))
+        stories = read_stories(Path(content_dir) / "stories") if content_dir else []
+        report.extend(check_rules(without_failed_cells(package, report.errors), stories))
+        if content_dir:
+            report.extend(check_images(Path(content_dir), package))
     return package, report
 
 

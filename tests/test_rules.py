@@ -405,3 +405,22 @@ def test_a_unit_with_unparsed_dates_is_not_judged_valid_or_invalid(make_package)
         rows["admin-units"][1]["valid_to"] = "29/02/2020"
         rows["projects"][0]["year"] = "2023"
     assert flags(make_package(edit), rules.project_units) == []
+
+
+@pytest.mark.parametrize(("keys", "dtype"), [
+    (["b", "a", None, "z", "b"], "string"),
+    (["b", "a", None, "z", "b"], "str"),
+    ([2, 1, None, 9], "Int64"),
+])
+def test_positions_are_the_first_row_with_each_key(keys, dtype):
+    import pandas as pd
+
+    frame_keys = ["a", "b", None, "a", "c"] if dtype != "Int64" else [1, 2, None, 1, 3]
+    frame = pd.DataFrame({"k": pd.Series(frame_keys, dtype=dtype)})
+    first = {}
+    for position, key in enumerate(frame_keys):
+        if key is not None:
+            first.setdefault(key, position)
+    expected = [first.get(key, -1) if key is not None else -1 for key in keys]
+    found = rules.positions(pd.Series(keys, dtype=dtype), frame, "k")
+    assert expected == found.tolist()

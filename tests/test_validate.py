@@ -315,3 +315,30 @@ def test_the_structure_pass_can_be_swapped(make_package):
 def test_validation_prints_nothing(make_package, capsys):
     validate_package(make_package(cells("projects", 0, status="done")))
     assert tuple(capsys.readouterr()) == ("", "")
+
+
+def test_validation_freezes_what_the_process_held_and_unfreezes_it(tiny_package):
+    """A full collection during validation must not walk the caller's objects (a site's
+    data in the dev server); afterwards the collector sees them again, even after an error."""
+    import gc
+
+    from pipeline.fastcheck import structure_problems
+
+    held = [{"n": n} for n in range(1000)]  # noqa: F841 - tracked objects the caller keeps
+    seen = []
+
+    def structure(package):
+        seen.append(gc.get_freeze_count())
+        return structure_problems(package)
+
+    assert gc.get_freeze_count() == 0
+    validate_package(tiny_package, structure=structure)
+    assert seen[0] >= 1000
+    assert gc.get_freeze_count() == 0
+
+    def failing(package):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        validate_package(tiny_package, structure=failing)
+    assert gc.get_freeze_count() == 0
