@@ -5,6 +5,14 @@ Stages, one module each: load -> validate -> stats -> pages (Pelican plugin) -> 
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# Arrow (the loader's CSV reader) allocates with the C library's malloc instead of its own
+# mimalloc, which kept about 50 MB after a national validation that only Arrow could reuse;
+# freed, that memory serves the build's frames. Same speed. Read when pyarrow is first
+# imported, which pandas does on import: so it is set here, first.
+_os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 import pandas as _pd
 
 # pyarrow is installed (the loader's CSV reader), and pandas 3 would then keep every text

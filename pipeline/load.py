@@ -636,5 +636,6 @@ def load_package(root: Path | str) -> tuple[Package, Report]:
                 name = resource["name"]
                 raw[name], encoded[name] = frame, columns
                 frames[name] = typed_frame(frame, resource["schema"]["fields"], columns)
+    pa.default_memory_pool().release_unused()  # the parser's buffers, back to the system
     return Package(root=root, descriptor=descriptor, raw=raw, frames=frames,
                    encoded=encoded), report

@@ -458,3 +458,18 @@ def test_text_columns_hold_python_strings(tiny_package):
     assert "python" == package.raw["projects"]["project_id"].dtype.storage
     assert "python" == package["projects"]["project_id"].dtype.storage
 
+
+
+def test_arrow_allocates_with_the_c_library():
+    """Arrow's own allocator kept its freed memory from the build (see ``pipeline/__init__``);
+    the choice must be made before pandas imports pyarrow, in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    shown = subprocess.run(
+        [sys.executable, "-c", "import pipeline.load, pyarrow; "
+         "print(pyarrow.default_memory_pool().backend_name)"],
+        capture_output=True, text=True, check=True, env=env).stdout.strip()
+    assert "system" == shown
