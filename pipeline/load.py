@@ -253,12 +253,6 @@ def read_records(payload: bytes, table: pa.Table | None = UNREAD) -> Records:
                        na_filter=False, skip_blank_lines=False), {}
 
 
-def arrow_records(payload: bytes) -> Records | None:
-    """The records read by Arrow, or None where pandas' parser must say what it sees."""
-    table = arrow_table(payload)
-    return None if table is None else arrow_records_of(table)
-
-
 def arrow_table(payload: bytes) -> pa.Table | None:
     """Arrow's table of the file, every column dictionary-encoded text, or None where
     pandas' parser must say what it sees.
