@@ -42,6 +42,7 @@ NON_NFC = "non-nfc-text"
 NFC_INERT = bytes(range(0xC0)) + bytes(range(0xC2, 0xCC))
 VIETNAMESE_LEAD = 0xE1  # of U+1000-U+1FFF; U+1E00-U+1EFF when the next byte is B8-BB
 EMPTY = re.compile(rb"[\xef\xbb\xbf \t\r\n]*")
+LINE_END = re.compile(rb"\r\n|\r|\n")
 # libyaml's loader when PyYAML was built with it: the pure-Python one takes a tenth of a
 # second on the schemas, as long as validating a whole national package should.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -431,10 +432,14 @@ def read_resource(root: Path, resource: dict, ahead: Future | None = None
 
 
 def header_bytes(data: bytes) -> bytes:
-    """The file up to the end of its header record (a quoted name may hold a line end)."""
+    """The file up to the end of its header record (a quoted name may hold a line end).
+
+    A line ends with LF, CRLF or, in Excel for Mac's "CSV (Macintosh)", CR alone.
+    """
     end = 0
     while end < len(data):
-        end = data.find(b"\n", end) + 1 or len(data)
+        found = LINE_END.search(data, end)
+        end = found.end() if found else len(data)
         if not data.count(b'"', 0, end) % 2:
             break
     return data[:end]

@@ -143,6 +143,12 @@ def crlf_with_bom(root: Path) -> None:
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
 
 
+def cr_only(root: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)": every line ends with CR alone."""
+    for path in root.glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+
+
 FILE_CASES = {
     # id: (edit of the written files, the problem types found, in order)
     "short row with a required cell missing": (file_edit(
@@ -157,6 +163,7 @@ FILE_CASES = {
     "decomposed text in an enum column": (nfd("admin-units"), ["non-nfc-text"] * 3),
     "decomposed names and addresses": (nfd("establishments"), ["non-nfc-text"] * 4),
     "BOM and CRLF": (crlf_with_bom, []),
+    "CR line ends (Excel for Mac)": (cr_only, []),
     "blank lines inside and after": (file_edit(
         "annual-plans", lambda lines: [lines[0], "", *lines[1:], "", ""]),
         ["blank-row"] * 3),

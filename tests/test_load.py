@@ -182,6 +182,9 @@ def test_integer_columns(cells, expected):
     (b'"a\nb",c\nd,e\n', b'"a\nb",c\n'),  # a quoted name holding a line end
     (b'"a ""x""",b\nc,d\n', b'"a ""x""",b\n'),  # doubled quotes inside a quoted name
     (b"\na,b\n", b"\n"),  # a blank first line is the header, as csv reads it
+    (b"a,b\rc,d\r", b"a,b\r"),  # Excel for Mac's CR line ends
+    (b"a,b\r\nc,d\r\n", b"a,b\r\n"),
+    (b'"a\rb",c\rd,e\r', b'"a\rb",c\r'),
     (b"", b""),
 ])
 def test_header_bytes(data, expected):
@@ -286,9 +289,13 @@ LINE_END_CASES = {
 }
 
 
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\r"], ids=["crlf", "cr"])
 @pytest.mark.parametrize(("edit", "change"), LINE_END_CASES.values(), ids=LINE_END_CASES)
-def test_crlf_files_load_as_their_lf_copies(make_package, tmp_path, edit, change):
-    """Excel writes CRLF: parsed straight from the bytes unless a cell holds a line end."""
+def test_crlf_and_cr_files_load_as_their_lf_copies(make_package, tmp_path, edit, change,
+                                                   line_end):
+    """Excel writes CRLF, parsed straight from the bytes unless a cell holds a line end;
+    Excel for Mac's "CSV (Macintosh)" ends lines with CR alone, decoded and parsed again
+    (it stopped the loader with a traceback before)."""
     import shutil
 
     lf_root = make_package(edit)
@@ -298,7 +305,7 @@ def test_crlf_files_load_as_their_lf_copies(make_package, tmp_path, edit, change
     crlf_root = tmp_path / "crlf" / lf_root.name
     shutil.copytree(lf_root, crlf_root)
     for path in crlf_root.glob("*.csv"):
-        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", line_end))
     lf, lf_report = load_package(lf_root)
     crlf, crlf_report = load_package(crlf_root)
     assert lf_report.to_dict() == crlf_report.to_dict()
@@ -473,3 +480,25 @@ def test_arrow_allocates_with_the_c_library():
          "print(pyarrow.default_memory_pool().backend_name)"],
         capture_output=True, text=True, check=True, env=env).stdout.strip()
     assert "system" == shown
+
+
+@pytest.mark.parametrize("edit", [
+    lambda data: data,
+    lambda data: b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"),  # BOM and CRLF
+    lambda data: data.replace(b"\n", b"\r"),  # lone CRs: decoded and parsed again
+], ids=["plain", "bom-crlf", "cr"])
+def test_files_read_ahead_load_as_files_read_in_turn(tiny_package, edit):
+    """``load_package`` reads the next file in a thread; each resource must come out as
+    ``read_resource`` alone makes it."""
+    from pipeline.load import read_descriptor, read_resource
+
+    for path in tiny_package.glob("*.csv"):
+        path.write_bytes(edit(path.read_bytes()))
+    package, report = load_package(tiny_package)
+    problems = []
+    for resource in read_descriptor(tiny_package)["resources"]:
+        raw, encoded, found = read_resource(tiny_package, resource)
+        problems += found
+        assert raw.equals(package.raw[resource["name"]])
+        assert encoded.keys() == package.encoded[resource["name"]].keys()
+    assert [p.to_dict() for p in problems] == [p.to_dict() for p in report.problems]
