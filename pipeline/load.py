@@ -235,7 +235,7 @@ def lf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-Records = tuple[pd.DataFrame, dict[str, "Encoded"]]
+Records = tuple[pd.DataFrame, dict[str, Encoded]]
 
 
 #: ``read_records``' table argument when Arrow has not read the payload yet
@@ -264,9 +264,8 @@ def arrow_table(payload: bytes) -> pa.Table | None:
     pandas too, which renames the second. Text that is not UTF-8 is refused by both.
     ``tests/test_load.py`` reads awkward files both ways and compares.
     """
-    end = payload.find(b"\n")
     try:
-        header = first_record((payload if end < 0 else payload[:end]).decode("utf-8"))
+        header = first_record(header_bytes(payload).decode("utf-8"))
     except (UnicodeDecodeError, csv.Error):
         return None
     if not header or len(set(header)) != len(header):

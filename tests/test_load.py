@@ -377,6 +377,7 @@ READINGS = {
     "words pandas could take for missing": b"a,b\nNA,null\nnan,None\n",
     "text that looks like numbers": b"a,b\n007,1e5\n",
     "quoted header": b'"a","b"\nx,y\n',
+    "line end inside a quoted column name": b'"a\nb",c\nx,y\n',
     "Vietnamese": "a,b\nHợp tác xã,Tre\nHợp tác xã,tre\n".encode(),
     "unclosed quote": b'a,b\n"x,y\n',
     "empty quoted cell": b'a,b\n"",x\n',
