@@ -25,6 +25,12 @@ Pagefind would write again (``pagefind_bundle.canonicalise`` makes them reproduc
 What is indexed (``prepared``), in the staged copy only (the published pages are untouched):
 
 * only ``<main>`` (``data-pagefind-body``): headers, menus and footers repeat on every page;
+* without what templates mark as unindexed (``components/unindexed.html``: the project and
+  establishment lists of unit, year, content, sector and list pages). A project's title is
+  found on its establishment's page; the lists would only repeat it on half a dozen pages of
+  results, and since the partition keys skip the marked text too (``page_digest``), a
+  corrected title re-indexes its establishment's partition alone, not ``browse`` and the
+  unit partitions as well;
 * without statistics tables and charts (``kc-stat__*`` tables and figures of
   ``components/stat_section.html``, any ``<svg>``: years and amounts, a third of Pagefind's
   work on an establishment page and no use as search words), collapsed ``<details>`` (a
@@ -84,6 +90,10 @@ BROWSE = "browse"
 #: Pagefind runs at a time: each is single-threaded, and a republish has two or three.
 PAGEFIND_RUNS = 2
 
+#: What ``components/unindexed.html`` wraps: cut before anything else, from the staged copy
+#: (``prepared``) and from the bytes a partition key is made of (``page_digest``) alike.
+UNINDEXED = re.compile(r"<!--kc-unindexed-->.*?<!--/kc-unindexed-->", re.DOTALL)
+UNINDEXED_BYTES = re.compile(UNINDEXED.pattern.encode(), re.DOTALL)
 MAIN_OPEN = re.compile(r"<main\b[^>]*>", re.IGNORECASE)
 MAIN_CLOSE = re.compile(r"</main\s*>", re.IGNORECASE)
 LEFT_OUT = re.compile(r"<(script|style|svg|details)\b.*?</\1\s*>"
@@ -97,7 +107,7 @@ D_WORD_IN_TEXT = re.compile(r"(?<!\w)[^\WđĐ]*+[đĐ]\w*+(?=[^<>]*+(?:<|\Z))")
 CELL_END = re.compile(r"</(?:dt|dd|th|td|li|caption)\s*>", re.IGNORECASE)
 SHARED_MEMORY = Path("/dev/shm")
 #: What a remembered page digest depends on besides the file (nothing but the hash).
-DIGEST_SALT = "sha256 of the page bytes, 1"
+DIGEST_SALT = "sha256 of the page bytes without the unindexed regions, 2"
 
 
 class SearchIndexError(Exception):
@@ -167,7 +177,10 @@ def with_twins_in_html(fragment: str) -> str:
 
 
 def prepared(page: str) -> str | None:
-    """The page as Pagefind should see it, or None when it has no ``<main>`` to index."""
+    """The page as Pagefind should see it, or None when it has no ``<main>`` to index.
+
+    A function of the page without its unindexed regions, as the partition key is."""
+    page = UNINDEXED.sub("", page)
     opening, closing = MAIN_OPEN.search(page), MAIN_CLOSE.search(page)
     if opening is None or closing is None or closing.start() < opening.end():
         return None
@@ -216,9 +229,10 @@ def salt() -> bytes:
 
 
 def page_digest(path: str) -> bytes:
-    """The SHA-256 of one page's bytes."""
+    """The SHA-256 of one page's bytes without its unindexed regions (all that
+    ``prepared`` reads)."""
     with open(path, "rb") as page:
-        return hashlib.sha256(page.read()).digest()
+        return hashlib.sha256(UNINDEXED_BYTES.sub(b"", page.read())).digest()
 
 
 class PageDigests:
@@ -251,7 +265,8 @@ class PageDigests:
 
 
 def input_key(pages: Iterable[str], seed: bytes, digest_of: PageDigests) -> str:
-    """A hash of the pages' paths and bytes: equal keys, byte-identical bundles."""
+    """A hash of the pages' paths and bytes (unindexed regions aside, ``page_digest``):
+    equal keys, byte-identical bundles."""
     digest = hashlib.sha256(seed)
     for relative in pages:
         digest.update(f"{relative}\0".encode() + digest_of(relative))

@@ -67,6 +67,10 @@ def test_with_twins_adds_the_ascii_twin_after_each_word_with_d(text, expected):
      '<main data-pagefind-body><h2>Theo năm</h2><table class="kc-table"><tr><td>Tre</td> '
      "</tr></table></main>"),
     ("<html><body><p>Không có main</p></body></html>", None),
+    ("<main><h1>Huyện Trùng Khánh</h1><!--kc-unindexed--><table><tr><td>Đề án tre</td></tr>"
+     "</table><!--/kc-unindexed--><p>Tre</p><!--kc-unindexed--><ul><li>Xưởng</li></ul>"
+     "<!--/kc-unindexed--></main>",
+     "<main data-pagefind-body><h1>Huyện Trùng Khánh</h1><p>Tre</p></main>"),
 ])
 def test_prepared_indexes_main_without_statistics_and_details_and_twins_its_text(page, expected):
     assert expected == search.prepared(page)
@@ -211,6 +215,33 @@ def test_a_changed_page_reindexes_only_its_partition(indexed, tmp_path):
     old, new = ({p.name.rsplit("-", 1)[0]: p.name
                  for p in (root / "pagefind" / "parts").iterdir()} for root in (previous, site))
     assert (summary.reused, {n for n in old if old[n] != new[n]}) == (3, {"p04"})
+    assert bundle_files(fresh) == bundle_files(site)
+
+
+UNINDEXED_LIST = "Năm 2012<!--kc-unindexed--><ul><li>{}</li></ul><!--/kc-unindexed-->"
+LIST_PAGE = "projects/index.html"  # in the ``browse`` partition
+
+
+def partition_folders(root: Path) -> dict[str, str]:
+    return {p.name.rsplit("-", 1)[0]: p.name for p in (root / "pagefind" / "parts").iterdir()}
+
+
+@pytest.mark.parametrize(("text", "reindexed"), [
+    (UNINDEXED_LIST.format("Đề án tre (đã sửa)"), set()),  # inside the marked list only
+    ("Năm 2013" + UNINDEXED_LIST.format("Đề án tre"), {"browse"}),
+])
+def test_only_a_change_outside_the_unindexed_regions_reindexes_the_partition(
+        tmp_path, text, reindexed):
+    """A corrected project title changes every list page that shows it; those lists are
+    not indexed, so the partitions keep their keys and their bundles."""
+    previous = write_site(tmp_path / "previous", {LIST_PAGE: UNINDEXED_LIST.format("Đề án tre")})
+    search.index_site(previous)
+    site, fresh = (write_site(tmp_path / name, {LIST_PAGE: text}) for name in ("site", "fresh"))
+    summary = search.index_site(site, previous=previous)
+    search.index_site(fresh)
+    old, new = partition_folders(previous), partition_folders(site)
+    assert (summary.reused, {n for n in old if old[n] != new[n]}) == (4 - len(reindexed),
+                                                                     reindexed)
     assert bundle_files(fresh) == bundle_files(site)
 
 
@@ -478,3 +509,30 @@ def test_meanwhile_runs_while_the_partitions_are_indexed(tmp_path, monkeypatch):
     with pytest.raises(search.SearchIndexError, match="stopped here"):
         search.index_site(site, meanwhile=meanwhile)
     assert [(True, [])] == seen  # a run had started and none had finished
+
+
+#: Part of p-04-2021-001's title without đ (whose words get their twin in the index).
+BAMBOO_TITLE = "Hỗ trợ ứng dụng dây chuyền công nghệ sản xuất"
+
+
+@pytest.mark.parametrize(("page", "indexed"), [
+    ("establishments/e-04-0001/index.html", True),  # where a project's title is found
+    ("projects/index.html", False),
+    ("years/2021/index.html", False),
+    ("districts/051/index.html", False),
+    ("communes/01654-2025/index.html", False),
+    ("contents/mhtd/index.html", False),
+])
+def test_project_titles_are_indexed_on_their_establishments_page_only(tiny_site, page,
+                                                                       indexed):
+    """The list pages show the title inside their unindexed region: Pagefind never sees it
+    there, and a corrected title leaves those pages' partitions as they were."""
+    text = (tiny_site / page).read_text(encoding="utf-8")
+    assert (BAMBOO_TITLE in text, BAMBOO_TITLE in search.prepared(text)) == (True, indexed)
+
+
+def test_a_sectors_establishments_are_listed_but_not_indexed(tiny_site):
+    pages = [p.read_text(encoding="utf-8") for p in tiny_site.glob("sectors/*/index.html")]
+    showing = [text for text in pages if "Công ty cổ phần Chế biến tre trúc Hòa An" in text]
+    assert showing and not any("Công ty cổ phần Chế biến tre trúc Hòa An" in search.prepared(text)
+                               for text in showing)
