@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -536,3 +537,14 @@ def test_a_sectors_establishments_are_listed_but_not_indexed(tiny_site):
     showing = [text for text in pages if "Công ty cổ phần Chế biến tre trúc Hòa An" in text]
     assert showing and not any("Công ty cổ phần Chế biến tre trúc Hòa An" in search.prepared(text)
                                for text in showing)
+
+
+@pytest.mark.parametrize("page", ["datasets/index.html", "en/datasets/projects/index.html"])
+def test_file_sizes_and_checksums_of_dataset_pages_are_not_indexed(tiny_site, page):
+    """They change with every correction of the data (and would re-index the ``browse``
+    partition each time); nobody searches for a SHA-256."""
+    text = (tiny_site / page).read_text(encoding="utf-8")
+    checksum = re.search(r'kc-hash">([0-9a-f]{64})<', text)
+    kept = search.UNINDEXED.sub("", text)
+    assert checksum and checksum.group(1) not in kept and "application/ld+json" not in kept
+    assert checksum.group(1) not in (search.prepared(text) or "")
