@@ -24,7 +24,16 @@ import pandas as pd
 
 from pipeline import i18n
 from pipeline.formatting import money
-from pipeline.pages import Page, SiteData, address, paginate, prepare, provide, register
+from pipeline.pages import (
+    LANGUAGES,
+    Page,
+    SiteData,
+    address,
+    paginate,
+    prepare,
+    provide,
+    register,
+)
 
 AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
 NOT_IMPLEMENTED = ("LDLK", "HTQT")  # contents Cao Bằng never used; the reason is in the data
@@ -297,9 +306,26 @@ def establishment_rows(site: SiteData) -> list[dict]:
             for e in site.records("establishments")]
 
 
+def columns(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
+    """Each row with only ``names``: what a list template shows of it.
+
+    A list page's context is fingerprinted by every build; whole records made a national
+    project list page 62 KB to encode, for seven cells a row."""
+    return [{name: row[name] for name in names} for row in rows]
+
+
+#: What ``establishments.html`` shows of a row (``establishment_rows``).
+ESTABLISHMENT_LIST = ("establishment_id", "name", "sector", "legal_form", "projects",
+                      "state_support_vnd")
+#: What ``projects.html`` shows of a project record.
+PROJECT_LIST = ("project_id", "title_vi", "title_en", "year", "content_type", "level",
+                "state_support_vnd", "status")
+
+
 @register("establishments")
 def establishment_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
-    rows = site.memo("establishment-rows", lambda: establishment_rows(site))
+    rows = site.memo("establishment-list", lambda: columns(
+        site.memo("establishment-rows", lambda: establishment_rows(site)), ESTABLISHMENT_LIST))
     yield from browse(site, "establishments/", "establishments.html", "establishment-list",
                       title_in(lang, "Cơ sở được hỗ trợ", "Supported establishments"), rows,
                       {"name": lambda r: r["name"],
@@ -313,6 +339,7 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     by_establishment = grouped(site, "establishment_id")
     units = site.index("admin-units", "unit_id")
     sectors = site.index("sectors", "code")
+    languages = site.settings.get("KC_LANGUAGES") or LANGUAGES
     for e in site.records("establishments"):
         ident = e["establishment_id"]
         rows = by_establishment.get(ident, [])
@@ -323,8 +350,9 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
             "commune_name": localized(units.get(e["commune_id"]) or {}, "name", lang),
             "sector_name": localized(sectors.get(e["sector"]) or {}, "name", lang)},
             rows, lang, lambda chunk: {"places": place_rows(site, chunk, lang)})
-        yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
-                   body=project_csv(site, ident), shared=True)
+        if lang == languages[0]:  # a shared file: the other languages would not write it
+            yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
+                       body=project_csv(site, ident), shared=True)
 
 
 def place_rows(site: SiteData, records: list[dict], lang: str) -> list[dict]:
@@ -371,7 +399,7 @@ def csv_bytes(header: list[str], rows: list[tuple]) -> bytes:
 
 @register("projects")
 def project_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
-    rows = site.records("projects")
+    rows = site.memo("project-list", lambda: columns(site.records("projects"), PROJECT_LIST))
     yield from browse(site, "projects/", "projects.html", "project-list",
                       title_in(lang, "Đề án khuyến công", "Industrial-promotion projects"), rows,
                       {"year": lambda r: (-r["year"], r["project_id"]),

@@ -128,7 +128,14 @@ def test_headline_figures(site, first, last, expected):
     (core_pages.project_list_pages, ["projects/", "projects/by-amount/", "projects/by-title/"]),
 ])
 def test_builder_addresses(site, builder, expected):
-    assert expected == urls(site, builder)
+    assert expected == urls(site, builder, "vi")
+
+
+def test_shared_files_come_from_the_first_language_only(site):
+    """The writer would skip another language's copy: it is not built at all (a national
+    build made every establishment's CSV twice)."""
+    assert urls(site, core_pages.establishment_pages, "en") == [
+        "establishments/e-04-0001/", "establishments/e-04-0002/"]
 
 
 def test_every_content_and_sector_has_a_page(site):
