@@ -548,3 +548,17 @@ def test_file_sizes_and_checksums_of_dataset_pages_are_not_indexed(tiny_site, pa
     kept = search.UNINDEXED.sub("", text)
     assert checksum and checksum.group(1) not in kept and "application/ld+json" not in kept
     assert checksum.group(1) not in (search.prepared(text) or "")
+
+
+#: Part of p-04-2021-002's title: a training course without an establishment, which only
+#: the unit, year and content pages list.
+ORPHAN_TITLE = "nghề rèn năm 2021"
+
+
+@pytest.mark.parametrize("page", ["years/2021/index.html", "districts/049-2020/index.html",
+                                  "contents/dt/index.html"])
+def test_projects_without_an_establishment_stay_indexed_on_their_lists(tiny_site, page):
+    """Their lists are the only indexed pages that name them: their rows stay outside the
+    unindexed region, the rows of projects with an establishment page inside it."""
+    text = (tiny_site / page).read_text(encoding="utf-8")
+    assert ORPHAN_TITLE in text and ORPHAN_TITLE in search.prepared(text)
