@@ -179,3 +179,41 @@ def test_tree_memory_counts_the_memory_of_grandchildren():
         child.wait()
     assert max(seen) >= 2
     assert memory.peak_kb >= 80 * 1024
+
+
+class Started(Exception):
+    """Raised where a measurement would start: the test has seen what came before."""
+
+
+def test_each_child_measurement_starts_on_a_settled_disk(monkeypatch):
+    events: list[str] = []
+    monkeypatch.setattr(bench, "settle", lambda: events.append("settle"))
+
+    def popen(*args, **kwargs):
+        events.append("child")
+        raise Started
+
+    monkeypatch.setattr(bench.subprocess, "Popen", popen)
+    with pytest.raises(Started):
+        bench.in_child("jinja", data="", pages=1, work="")
+    assert events == ["settle", "child"]
+
+
+def test_each_publish_is_timed_from_a_settled_disk(monkeypatch, tmp_path: Path):
+    """The republish right after the full publish must not pay for the writeback of the
+    full publish's files."""
+    from pipeline import validate
+
+    events: list[str] = []
+    monkeypatch.setattr(bench, "settle", lambda: events.append("settle"))
+    monkeypatch.setattr(bench, "instrument", lambda stages, skip: None)  # patches modules
+    monkeypatch.setattr(bench, "capture_reuse", list)  # patches incremental.open_reuse
+
+    def validating(*args, **kwargs):
+        events.append("validate")
+        raise Started
+
+    monkeypatch.setattr(validate, "validate_package", validating)
+    with pytest.raises(Started):
+        bench.validate_and_build({}, tmp_path, tmp_path, tmp_path / "out", tmp_path / "s.py")
+    assert events == ["settle", "validate"]
