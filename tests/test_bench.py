@@ -217,3 +217,42 @@ def test_each_publish_is_timed_from_a_settled_disk(monkeypatch, tmp_path: Path):
     with pytest.raises(Started):
         bench.validate_and_build({}, tmp_path, tmp_path, tmp_path / "out", tmp_path / "s.py")
     assert events == ["settle", "validate"]
+
+
+def test_each_republish_runs_in_a_fresh_interpreter_of_its_own(monkeypatch):
+    """As staff run `make publish` after each correction: not in the process that made the
+    full build (whose heap slowed the page workers' fork). Peaks are the largest."""
+    calls: list[tuple[str, str]] = []
+
+    def child(task: str, **kwargs) -> dict:
+        calls.append((task, kwargs["data"]))
+        if task == "publish":
+            return {"stages": {}, "notes": [], "pages": 10, "full_s": 9.0,
+                    "peak_rss_mb": 50.0, "peak_pss_mb": 40.0, "peak_rss_self_mb": 50.0,
+                    "peak_rss_child_mb": 5.0}
+        return {"seconds": 1.0 if kwargs["data"] == "c" else 2.0, "stages": {"pages": 0.5},
+                "rendered": 3, "kept": 7, "peak_rss_mb": 60.0, "peak_pss_mb": 30.0,
+                "peak_rss_self_mb": 20.0, "peak_rss_child_mb": 6.0}
+
+    monkeypatch.setattr(bench, "in_child", child)
+    paths = {"data": "d", "changed": "c", "again": "a", "content": "x", "out": "o",
+             "settings": "s"}
+    args = argparse.Namespace(skip=[], incremental=True)
+    found = bench.publishes(paths, args)
+    assert calls == [("publish", "d"), ("republish", "c"), ("republish", "a")]
+    assert (found["incremental_first_s"], found["incremental_s"], found["incremental_kept"],
+            found["peak_rss_mb"], found["peak_pss_mb"]) == (1.0, 2.0, 7, 60.0, 40.0)
+
+
+def test_without_incremental_no_republish_runs(monkeypatch):
+    calls: list[str] = []
+
+    def child(task: str, **kwargs) -> dict:
+        calls.append(task)
+        return {"stages": {}, "notes": [], "pages": 10, "full_s": 9.0}
+
+    monkeypatch.setattr(bench, "in_child", child)
+    paths = dict.fromkeys(("data", "changed", "again", "content", "out", "settings"), "p")
+    found = bench.publishes(paths, argparse.Namespace(skip=[], incremental=False))
+    assert (calls, found["notes"]) == (["publish"], ["incremental: not measured "
+                                                     "(--no-incremental)"])
