@@ -220,11 +220,14 @@ def publishes(paths: dict[str, str], args: argparse.Namespace) -> dict[str, Any]
     if publish.get("pages") is None:
         return publish
     for data, prefix in (("changed", "incremental_first"), ("again", "incremental")):
-        again = in_child("republish", data=paths[data], content=paths["content"],
-                         out=paths["out"], settings=paths["settings"], skip=args.skip)
-        publish.update({f"{prefix}_s": again["seconds"], f"{prefix}_stages": again["stages"]})
-        publish.update({k: max(publish.get(k) or 0, again.get(k) or 0) for k in PEAKS})
-    publish.update(incremental_rendered=again["rendered"], incremental_kept=again["kept"])
+        republish = in_child("republish", data=paths[data], content=paths["content"],
+                             out=paths["out"], settings=paths["settings"], skip=args.skip)
+        publish.update({f"{prefix}_s": republish["seconds"],
+                        f"{prefix}_stages": republish["stages"],
+                        **{k: max(publish.get(k) or 0, republish.get(k) or 0) for k in PEAKS}})
+    # The pages the steady republish (the last one) rendered and kept.
+    publish.update(incremental_rendered=republish["rendered"],
+                   incremental_kept=republish["kept"])
     return publish
 
 
