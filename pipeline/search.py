@@ -26,7 +26,8 @@ What is indexed (``prepared``), in the staged copy only (the published pages are
 
 * only ``<main>`` (``data-pagefind-body``): headers, menus and footers repeat on every page;
 * without what templates mark as unindexed (``components/unindexed.html``: the project and
-  establishment lists of unit, year, content, sector and list pages). A project's title is
+  establishment lists of unit, year, content, sector and list pages and of stories, the
+  dataset pages' previews, sizes and checksums). A project's title is
   found on its establishment's page; the lists would only repeat it on half a dozen pages of
   results, and since the partition keys skip the marked text too (``page_digest``), a
   corrected title re-indexes its establishment's partition alone, not ``browse`` and the

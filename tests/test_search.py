@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import count_calls
+from conftest import ROOT, count_calls
 
 from pipeline import search
 from pipeline.load import load_package
@@ -562,3 +562,25 @@ def test_projects_without_an_establishment_stay_indexed_on_their_lists(tiny_site
     unindexed region, the rows of projects with an establishment page inside it."""
     text = (tiny_site / page).read_text(encoding="utf-8")
     assert ORPHAN_TITLE in text and ORPHAN_TITLE in search.prepared(text)
+
+
+def test_a_corrected_project_title_changes_the_key_of_its_province_partition_only(
+        tiny_site, make_package, tmp_path):
+    """The build-level promise behind a fast republish: the title shows on unit, year,
+    content, sector and list pages too, but only inside their unindexed regions."""
+    from pipeline import build
+
+    def retitle(rows: dict) -> None:
+        project = next(p for p in rows["projects"] if p["project_id"] == "p-04-2021-001")
+        project["title_vi"] += " (đã sửa)"
+        project["title_en"] += " (corrected)"
+
+    data = make_package(retitle)
+    content = tiny_site.parent / "content"
+    package, report = build.validate(data, content)
+    assert report.ok
+    build.build(package, ROOT / "pelicanconf.py", tmp_path / "output", content)
+    keys = [{part.name: part.key for part in search.partitions(site)}
+            for site in (tiny_site, tmp_path / "output")]
+    assert keys[0].keys() == keys[1].keys()
+    assert {name for name in keys[0] if keys[0][name] != keys[1][name]} == {"p04"}
