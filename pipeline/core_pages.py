@@ -25,10 +25,10 @@ import pandas as pd
 from pipeline import i18n
 from pipeline.formatting import money
 from pipeline.pages import (
-    LANGUAGES,
     Page,
     SiteData,
     address,
+    first_language,
     paginate,
     prepare,
     provide,
@@ -339,7 +339,6 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     by_establishment = grouped(site, "establishment_id")
     units = site.index("admin-units", "unit_id")
     sectors = site.index("sectors", "code")
-    languages = site.settings.get("KC_LANGUAGES") or LANGUAGES
     for e in site.records("establishments"):
         ident = e["establishment_id"]
         rows = by_establishment.get(ident, [])
@@ -350,7 +349,7 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
             "commune_name": localized(units.get(e["commune_id"]) or {}, "name", lang),
             "sector_name": localized(sectors.get(e["sector"]) or {}, "name", lang)},
             rows, lang, lambda chunk: {"places": place_rows(site, chunk, lang)})
-        if lang == languages[0]:  # a shared file: the other languages would not write it
+        if first_language(site, lang):
             yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
                        body=project_csv(site, ident), shared=True)
 

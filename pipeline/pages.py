@@ -59,6 +59,12 @@ class Page:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
 
 
+def first_language(site: SiteData, lang: str) -> bool:
+    """Whether ``lang`` is the site's first language: its builders alone yield the shared
+    files (CSV, JSON), which the writer would drop from any other language."""
+    return lang == (site.settings.get("KC_LANGUAGES") or LANGUAGES)[0]
+
+
 def address(settings: Mapping[str, Any], url: str, lang: str) -> str:
     """The link to a language-neutral ``url`` in ``lang`` (the first language sits at /)."""
     languages = settings.get("KC_LANGUAGES") or LANGUAGES

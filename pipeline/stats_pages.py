@@ -26,7 +26,16 @@ from markupsafe import Markup
 
 from pipeline import charts, statistics_doc, stats
 from pipeline.formatting import MISSING, billions, locale
-from pipeline.pages import Page, SiteData, paginate, plain, prepare, provide, register
+from pipeline.pages import (
+    Page,
+    SiteData,
+    first_language,
+    paginate,
+    plain,
+    prepare,
+    provide,
+    register,
+)
 from pipeline.statistics_doc import Row, Section
 
 JSON_URL = "data/statistics.json"
@@ -376,11 +385,6 @@ def section_view_light(section: Section, lang: str) -> dict:
 
 
 # --- builders ------------------------------------------------------------------------------
-
-def first_language(site: SiteData, lang: str) -> bool:
-    """Shared files (CSV, JSON) are yielded once, by the first language's builder."""
-    return lang == site.settings.get("KC_LANGUAGES", ["vi"])[0]
-
 
 def exported(site: SiteData) -> bool:
     """Whether the export step already wrote statistics.json (it lists it in KC_DOWNLOADS)."""
