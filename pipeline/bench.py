@@ -226,8 +226,7 @@ def publishes(paths: dict[str, str], args: argparse.Namespace) -> dict[str, Any]
                         f"{prefix}_stages": republish["stages"],
                         **{k: max(publish.get(k) or 0, republish.get(k) or 0) for k in PEAKS}})
     # The pages the steady republish (the last one) rendered and kept.
-    publish.update(incremental_rendered=republish["rendered"],
-                   incremental_kept=republish["kept"])
+    publish.update({k: republish[k] for k in ("incremental_rendered", "incremental_kept")})
     return publish
 
 
@@ -614,9 +613,7 @@ def republish_task(data: str, content: str, out: str, settings: str,
     stages: dict[str, float] = {}
     seconds, reuse = validate_and_build(stages, Path(data), Path(content), Path(out),
                                         Path(settings), skip or [])
-    counts = reuse_counts(reuse, "incremental")
-    return {"seconds": seconds, "stages": stages, "rendered": counts["incremental_rendered"],
-            "kept": counts["incremental_kept"]}
+    return {"seconds": seconds, "stages": stages, **reuse_counts(reuse, "incremental")}
 
 
 def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path,

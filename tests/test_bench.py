@@ -202,7 +202,9 @@ def test_each_child_measurement_starts_on_a_settled_disk(monkeypatch):
 def test_each_publish_is_timed_from_a_settled_disk(monkeypatch, tmp_path: Path):
     """The republish right after the full publish must not pay for the writeback of the
     full publish's files."""
-    from pipeline import validate
+    # pipeline.build binds validate_package when first imported: import it before the
+    # patch below, or the rest of the session would validate with the fake.
+    from pipeline import build, validate  # noqa: F401
 
     events: list[str] = []
     monkeypatch.setattr(bench, "settle", lambda: events.append("settle"))
@@ -231,8 +233,8 @@ def test_each_republish_runs_in_a_fresh_interpreter_of_its_own(monkeypatch):
                     "peak_rss_mb": 50.0, "peak_pss_mb": 40.0, "peak_rss_self_mb": 50.0,
                     "peak_rss_child_mb": 5.0}
         return {"seconds": 1.0 if kwargs["data"] == "c" else 2.0, "stages": {"pages": 0.5},
-                "rendered": 3, "kept": 7, "peak_rss_mb": 60.0, "peak_pss_mb": 30.0,
-                "peak_rss_self_mb": 20.0, "peak_rss_child_mb": 6.0}
+                "incremental_rendered": 3, "incremental_kept": 7, "peak_rss_mb": 60.0,
+                "peak_pss_mb": 30.0, "peak_rss_self_mb": 20.0, "peak_rss_child_mb": 6.0}
 
     monkeypatch.setattr(bench, "in_child", child)
     paths = {"data": "d", "changed": "c", "again": "a", "content": "x", "out": "o",

@@ -427,8 +427,6 @@ def test_partitions_from_a_walk_already_made_are_those_of_a_new_walk(tmp_path):
 
 
 def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
-    from conftest import ROOT
-
     from pipeline import build
     from pipeline.checks import site_files
 
