@@ -181,9 +181,9 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
             settings = site_settings(settings_file)
-            downloads, early = export_beside(
+            downloads, (early, guard) = export_beside(
                 functools.partial(export, package, work, created, settings=settings, **reused),
-                lambda: precompute(package, settings))
+                lambda: (precompute(package, settings), privacy_guard(package)))
             for _ in downloads:
                 progress.advance("export")
             step.detail = f"{len(downloads)} files"
@@ -201,12 +201,14 @@ def staged_build(package: Package, settings_file: Path, output: Path,
             parallel.collect_frozen()  # Pelican's objects (cycles), frozen for the fork
             reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
-        with stage(progress, "search") as step:
-            listing = site_listing(work)  # one walk: sitemap, search, checks (kept up to date)
-            step.detail = finish_site(settings_file, work, listing=listing, **reused)
-        with stage(progress, "checks") as step:
-            step.detail = post_build_checks(package, work, site_url(settings_file), progress,
-                                            cache=cache, listing=listing)
+        with start_package_check(work, cache) as package_check:  # beside the search stage
+            with stage(progress, "search") as step:
+                listing = site_listing(work)  # one walk: sitemap, search, checks (kept current)
+                step.detail = finish_site(settings_file, work, listing=listing, **reused)
+            with stage(progress, "checks") as step:
+                step.detail = post_build_checks(package, work, site_url(settings_file),
+                                                progress, cache=cache, listing=listing,
+                                                guard=guard, package_check=package_check)
         with stage(progress, "swap") as step:
             save_manifest(reuse, cache, dict(listing))
             step.detail = replace(output, staging)
@@ -393,20 +395,41 @@ def finish_site(settings_file: Path, out_dir: Path, *, previous: Path | None = N
 
 # -- post-build checks: all must pass before the swap --------------------------------------------
 
+def start_package_check(out_dir: Path, cache: Path | None) -> parallel.Forked:
+    """The published package's check (Frictionless), begun in a forked child as soon as
+    the export and the pages have written every file it reads: it re-validates the changed
+    resource (two seconds of one core for the projects at national scale) while this
+    process walks the site and indexes it, which leaves the other core mostly idle.
+    ``post_build_checks(package_check=)`` waits for it; leaving the ``with`` block without
+    asking stops it."""
+    from pipeline import checks
+
+    return checks.start_package_check(out_dir / "data" / "datapackage.json", cache=cache)
+
+
 def post_build_checks(package: Package, out_dir: Path, siteurl: str,
                       progress: Progress | None = None, *, cache: Path | None = None,
-                      listing: list | None = None) -> str:
+                      listing: list | None = None, guard: Any = None,
+                      package_check: parallel.Forked | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any.
-    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already. The
-    package check (Frictionless) runs in a forked child meanwhile (``start_package_check``);
-    the failures are listed in the same order as ever."""
-    from pipeline.checks import check_links, package_errors, start_package_check
+
+    ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already;
+    ``guard``: ``privacy.Guard.of(package)`` if the caller made it already;
+    ``package_check``: ``start_package_check(out_dir, cache)`` if the caller began it.
+    The private values are looked for in a forked child while this process checks the
+    links (each is about a second of one core in a national republish); the failures are
+    listed in the same order as ever.
+    """
+    from pipeline.checks import check_links, package_errors
 
     progress = progress or Progress()
     progress.total("checks", 4)
     listing = site_listing(out_dir) if listing is None else listing
     descriptor = out_dir / "data" / "datapackage.json"
-    with start_package_check(descriptor, cache=cache) as started:  # on the other core
+    with contextlib.ExitStack() as children:
+        started = package_check or children.enter_context(start_package_check(out_dir, cache))
+        privacy = children.enter_context(parallel.Forked(privacy_failures, package, out_dir,
+                                                         cache, listing, guard))
         links = check_links(out_dir, siteurl, cache=cache, listing=listing)
         failures = listed("broken internal links",
                           [f"{r.page} -> {r.target}" for r in links.broken])
@@ -414,7 +437,7 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
         failures += listed("resources loaded from other hosts",
                            [f"{r.page} -> {r.target}" for r in links.external])
         progress.advance("checks")
-        failures += privacy_failures(package, out_dir, cache, listing)
+        failures += privacy_result(privacy)
         progress.advance("checks")
         failures += listed("the published data package is invalid",
                            package_errors(descriptor, cache=cache, started=started))
@@ -432,22 +455,38 @@ def listed(what: str, items: list[str]) -> list[str]:
     return [f"{len(items)} {what}: " + "; ".join(items[:MAX_LISTED]) + more]
 
 
+def privacy_guard(package: Package) -> Any:
+    """What the privacy check looks for (``privacy.Guard``), made before the output exists."""
+    from pipeline.privacy import Guard
+
+    return Guard.of(package)
+
+
 def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None,
-                     listing: Any = None) -> list[str]:
+                     listing: Any = None, guard: Any = None) -> list[str]:
     try:
-        check_privacy(package, out_dir, cache, listing)
+        check_privacy(package, out_dir, cache, listing, guard)
     except BuildFailed as exc:
         return [str(exc)]
     return []
 
 
+def privacy_result(started: parallel.Forked) -> list[str]:
+    """The failures of a privacy check run in a child; its death is a failure too."""
+    try:
+        return started.result()
+    except parallel.ParallelError as exc:
+        return [f"privacy: the check failed: {exc}"]
+
+
 def check_privacy(package: Package, out_dir: Path, cache: Path | None = None,
-                  listing: Any = None) -> None:
+                  listing: Any = None, guard: Any = None) -> None:
     """Stop the build when a private field's value reached any output file (issue 5).
-    ``listing``: the output's files as ``checks.site_files`` walked them, if at hand."""
+    ``listing``: the output's files as ``checks.site_files`` walked them, if at hand;
+    ``guard``: ``privacy_guard(package)``, if made already."""
     from pipeline.privacy import check_output
 
-    problems = check_output(package, out_dir, cache=cache, listing=listing)
+    problems = check_output(package, out_dir, cache=cache, listing=listing, guard=guard)
     if problems:
         raise BuildFailed("privacy: " + "; ".join(
             f"{p.file}: a value of {p.resource}.{p.field}" for p in problems[:MAX_LISTED]))

@@ -147,6 +147,42 @@ def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output,
     assert f"{previous_output} left as it was" in err
 
 
+def test_a_privacy_check_that_dies_in_its_child_keeps_the_previous_output(
+        make_package, previous_output, content, monkeypatch, capsys):
+    """The private values are looked for in a forked child beside the link check: a
+    child that dies without reporting is a failed check, not a pass."""
+    monkeypatch.setattr(build, "check_privacy", lambda *_args: os._exit(3))
+    before = manifest(previous_output)
+    code = build.run(args(make_package(), previous_output, content, "--quiet"))
+    err = capsys.readouterr().err
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
+    assert "privacy: the check failed" in err
+    assert "exit code 3" in err
+
+
+def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, content,
+                                                   monkeypatch):
+    """The guard is made while the export runs and the package check starts before the
+    search stage: each waits on a core that is otherwise idle (bench/README.md)."""
+    calls: list[str] = []
+
+    def spy(name):
+        real = getattr(build, name)
+
+        def call(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(build, name, call)
+
+    for name in ("privacy_guard", "run_pelican", "start_package_check", "finish_site",
+                 "post_build_checks"):
+        spy(name)
+    assert 0 == build.run(args(make_package(), tmp_path / "output", content, "--quiet"))
+    assert ["privacy_guard", "run_pelican", "start_package_check", "finish_site",
+            "post_build_checks"] == calls
+
+
 def test_a_missing_content_folder_fails_cleanly(make_package, previous_output):
     """Pelican refuses a settings PATH that does not exist; the build reports it, no traceback."""
     before = manifest(previous_output)

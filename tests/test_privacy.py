@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from pipeline import privacy
 from pipeline.export import export_open_data
 from pipeline.load import load_package
-from pipeline.privacy import Matcher, check_output, fold, private_values, shared_values
+from pipeline.privacy import Guard, Matcher, check_output, fold, private_values, shared_values
 
 OWNER, PHONE = "Nông Văn Lạc", "0912345678"
 PLANTED = "Hoàng Thị Bí Mật"
@@ -71,6 +71,31 @@ def test_a_planted_private_value_is_found(package, tmp_path, path, data, where):
     target.write_bytes(data)
     problems = check_output(package, tmp_path / "out")
     assert [(where, "private-value-published")] == [(p.file, p.type) for p in problems]
+
+
+def test_a_guard_made_beforehand_finds_what_the_check_finds_alone(package, tmp_path):
+    """The build makes the guard while the export runs, before the output exists."""
+    guard = Guard.of(package)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").write_text(f"<p>{PHONE}</p>", encoding="utf-8")
+    (out / "b.html").write_text("<p>nothing private</p>", encoding="utf-8")
+    alone = check_output(package, out)
+    assert ["a.html"] == [p.file for p in alone]
+    assert alone == check_output(package, out, guard=guard)
+
+
+def test_a_package_without_private_values_has_an_empty_guard(make_package, tmp_path):
+    def no_private(rows):
+        for row in rows["establishments"]:
+            row.update(owner_name="", phone="")
+
+    loaded, _report = load_package(make_package(no_private))
+    guard = Guard.of(loaded)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.html").write_text(PHONE, encoding="utf-8")
+    assert ({}, None, []) == (guard.values, guard.matcher,
+                              check_output(loaded, tmp_path / "out", guard=guard))
 
 
 def test_a_problem_names_the_field_and_masks_the_value(package, tmp_path):
