@@ -19,8 +19,10 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
+import pandas as pd
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
@@ -293,33 +295,84 @@ def listed_rows(published: Published) -> dict[str, tuple[Section, Row]]:
     return found
 
 
-def scope_ids(site: SiteData, published: Published, kind: str) -> dict[str, dict[int, list]]:
-    """key -> year -> project ids (oldest first) of every page of one kind: one groupby per
-    kind and build, instead of one filter over every project per list and language."""
+class Chosen(NamedTuple):
+    """The projects a generated list shows (ids, oldest first) and their totals."""
 
-    def compute() -> dict[str, dict[int, list]]:
+    ids: list[str]
+    totals: dict
+
+
+def amount_sums(frame: pd.DataFrame) -> np.ndarray:
+    """Each project's amounts as integers (a missing amount counts 0), one row per project."""
+    return np.column_stack([frame[name].fillna(0).astype("int64").to_numpy()
+                            for name in AMOUNTS]).reshape(len(frame), len(AMOUNTS))
+
+
+def totals_of(count: int, sums: np.ndarray) -> dict:
+    """What a list's footer shows: how many projects and the sum of each amount."""
+    return {"projects": count, **{name: int(total) for name, total in zip(AMOUNTS, sums,
+                                                                          strict=True)}}
+
+
+def scope_ids(site: SiteData, published: Published, kind: str,
+              ) -> dict[str, dict[int, tuple[list[str], np.ndarray]]]:
+    """key -> year -> (project ids oldest first, their amounts summed) of every page of one
+    kind: one sort per kind and build, instead of one filter over every project per list
+    and language, and sums over arrays instead of over every listed record (1,000 lists
+    of 600,000 rows in all at national scale)."""
+
+    def compute() -> dict[str, dict[int, tuple[list[str], np.ndarray]]]:
         p = statistics_doc.scoped_projects(published.inputs, kind)
-        p = p.sort_values(["year", "project_id"])
         column = statistics_doc.SCOPE_COLUMNS[kind]
-        found: dict[str, dict[int, list]] = {}
-        keys = [p[column].astype(str), p["year"].astype("int64")]
-        for (key, year), ids in p["project_id"].astype(str).groupby(keys):
-            found.setdefault(key, {})[int(year)] = ids.tolist()
+        keyed = pd.DataFrame({"key": p[column].astype(str).to_numpy(),
+                              "year": p["year"].astype("int64").to_numpy(),
+                              "id": p["project_id"].astype(str).to_numpy()})
+        found: dict[str, dict[int, tuple[list[str], np.ndarray]]] = {}
+        if keyed.empty:
+            return found
+        order = keyed.sort_values(["key", "year", "id"]).index.to_numpy()  # positions
+        keys = keyed["key"].to_numpy(dtype=object)[order]
+        years = keyed["year"].to_numpy()[order]
+        ids = keyed["id"].to_numpy(dtype=object)[order].tolist()
+        sums = amount_sums(p)[order]
+        starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (years[1:] != years[:-1])])
+        group_sums = np.add.reduceat(sums, starts, axis=0)
+        for start, end, total in zip(starts.tolist(), [*starts[1:].tolist(), len(ids)],
+                                     group_sums, strict=True):
+            found.setdefault(keys[start], {})[int(years[start])] = (ids[start:end], total)
         return found
 
     return site.memo(f"statistics:ids:{kind}", compute)
 
 
+def oldest_first(site: SiteData, published: Published) -> pd.DataFrame:
+    """The projects in list order (year, then id), sorted once: a selection keeps it."""
+    return site.memo("statistics:oldest-first", lambda: published.inputs.projects.sort_values(
+        ["year", "project_id"]))
+
+
+def chosen(site: SiteData, published: Published, section: Section, row: Row) -> Chosen:
+    """The projects of a generated list and their totals, the same in every language."""
+
+    def compute() -> Chosen:
+        if section.scope == "programme":
+            picked = stats.select(oldest_first(site, published), row.where)
+            return Chosen(picked["project_id"].astype(str).tolist(),
+                          totals_of(len(picked), amount_sums(picked).sum(axis=0)))
+        kind, key = section.scope.split("/", 1)
+        by_year = scope_ids(site, published, kind).get(key, {})
+        years = sorted(by_year) if row.total else [int(row.key)] if int(row.key) in by_year \
+            else []
+        ids = [i for year in years for i in by_year[year][0]]
+        sums = sum((by_year[year][1] for year in years), np.zeros(len(AMOUNTS), dtype="int64"))
+        return Chosen(ids, totals_of(len(ids), sums))
+
+    return site.memo(f"statistics:chosen:{section.scope}:{row.key}:{row.url}", compute)
+
+
 def list_ids(site: SiteData, published: Published, section: Section, row: Row) -> list[str]:
     """The ids of the projects a generated list shows, oldest first."""
-    if section.scope == "programme":
-        chosen = stats.select(published.inputs.projects, row.where)
-        return chosen.sort_values(["year", "project_id"])["project_id"].astype(str).tolist()
-    kind, key = section.scope.split("/", 1)
-    by_year = scope_ids(site, published, kind).get(key, {})
-    if row.total:
-        return [i for year in sorted(by_year) for i in by_year[year]]
-    return by_year.get(int(row.key), [])
+    return chosen(site, published, section, row).ids
 
 
 def project_records(site: SiteData, published: Published, section: Section,
@@ -373,7 +426,7 @@ def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]
         shown = records[:size * MAX_LIST_PAGES]
         capped = None if len(shown) == len(records) else WORDS[lang]["capped"].format(
             shown=decimal_text(len(shown), lang), count=decimal_text(len(records), lang))
-        summary = totals(records)
+        summary = chosen(site, published, section, row).totals
         for part, chunk, pager in paginate(url, shown, size):
             yield Page(part, "statistics_rows.html",
                        {**base, "projects": chunk, "pager": pager, "totals": summary,

@@ -15,7 +15,7 @@ import pytest
 from babel.numbers import format_decimal
 from bs4 import BeautifulSoup
 
-from pipeline import statistics_doc, stats_pages
+from pipeline import statistics_doc, stats, stats_pages
 from pipeline.formatting import locale
 from pipeline.load import load_package
 from pipeline.pages import Page, SiteData
@@ -278,6 +278,44 @@ def test_generated_lists_stop_after_max_list_pages(small_site, monkeypatch, cap,
              if p.url.startswith("statistics/by-level/local/")]
     assert expected == ([p.url for p in pages], pages[0].context["capped"])
     assert {2} == {p.context["totals"]["projects"] for p in pages}  # totals of every row
+
+
+def plainly_chosen(site: SiteData, published, section, row) -> tuple[list[str], dict]:
+    """A list's ids and totals the slow way: filter the projects, sum the records."""
+    if section.scope == "programme":
+        frame = stats.select(published.inputs.projects, row.where)
+    else:
+        kind, key = section.scope.split("/", 1)
+        frame = statistics_doc.scoped_projects(published.inputs, kind)
+        frame = frame[frame[statistics_doc.SCOPE_COLUMNS[kind]].astype(str) == key]
+        if not row.total:
+            frame = frame[frame["year"] == int(row.key)]
+    ids = frame.sort_values(["year", "project_id"])["project_id"].astype(str).tolist()
+    index = site.index("projects", "project_id")
+    return ids, stats_pages.totals([index[i] for i in ids])
+
+
+def test_generated_lists_hold_the_filtered_projects_and_their_sums(make_package):
+    """The lists are chosen and summed a kind at a time over arrays; the same as one
+    filter per list and a sum over its records, missing amounts counted as 0."""
+    def unpaid(rows):
+        rows["projects"][0]["disbursed_vnd"] = ""
+
+    package, _ = load_package(make_package(unpaid))
+    small_site = SiteData(package, {"KC_PAGE_SIZE": 1, "KC_HEADLINE_YEARS": [2012, 2022],
+                                    "KC_LANGUAGES": ["vi", "en"]})
+    published = stats_pages.publish(small_site)
+    listed = [(section, row) for section, row in stats_pages.listed_rows(published).values()
+              if section.resource != "annual-plans"]
+    scoped = [(section, row) for section in published.scoped.values() for row in section.rows]
+    index = small_site.index("projects", "project_id")
+    assert any(r["disbursed_vnd"] is None for r in index.values())  # a missing amount
+    kinds = {section.scope.split("/")[0] for section, _ in listed + scoped}
+    assert {"programme", "districts", "communes", "contents", "establishments"} <= kinds
+    assert any(row.total for _, row in scoped)
+    for section, row in listed + scoped:
+        found = stats_pages.chosen(small_site, published, section, row)
+        assert plainly_chosen(small_site, published, section, row) == (found.ids, found.totals)
 
 
 def test_each_filter_is_listed_once(small_site):
