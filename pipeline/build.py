@@ -205,12 +205,20 @@ def staged_build(package: Package, settings_file: Path, output: Path,
             with stage(progress, "search") as step:
                 listing = site_listing(work)  # one walk: sitemap, search, checks (kept current)
                 step.detail = finish_site(settings_file, work, listing=listing, **reused)
+            saved: list[bool] = []  # the manifest, saved while a check's child works
+
+            def manifest() -> None:
+                save_manifest(reuse, cache, dict(listing))
+                saved.append(True)
+
             with stage(progress, "checks") as step:
-                step.detail = post_build_checks(package, work, site_url(settings_file),
-                                                progress, cache=cache, listing=listing,
-                                                guard=guard, package_check=package_check)
+                step.detail = post_build_checks(
+                    package, work, site_url(settings_file), progress, cache=cache,
+                    listing=listing, guard=guard, package_check=package_check,
+                    meanwhile=manifest)
         with stage(progress, "swap") as step:
-            save_manifest(reuse, cache, dict(listing))
+            if not saved:  # post_build_checks did not call it (the bench can skip it)
+                manifest()
             step.detail = replace(output, staging)
     except BaseException:
         incremental.abandon(cache)
@@ -410,7 +418,8 @@ def start_package_check(out_dir: Path, cache: Path | None) -> parallel.Forked:
 def post_build_checks(package: Package, out_dir: Path, siteurl: str,
                       progress: Progress | None = None, *, cache: Path | None = None,
                       listing: list | None = None, guard: Any = None,
-                      package_check: parallel.Forked | None = None) -> str:
+                      package_check: parallel.Forked | None = None,
+                      meanwhile: Callable[[], object] | None = None) -> str:
     """Links, loads from other hosts, private values, the published package; raises on any.
 
     ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already;
@@ -418,7 +427,9 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
     ``package_check``: ``start_package_check(out_dir, cache)`` if the caller began it.
     The private values are looked for in a forked child while this process checks the
     links (each is about a second of one core in a national republish); the failures are
-    listed in the same order as ever.
+    listed in the same order as ever. ``meanwhile`` is called once the links are checked,
+    while the child still works (the build saves its manifest then); what it raises
+    stops the checks.
     """
     from pipeline.checks import check_links, package_errors
 
@@ -437,6 +448,8 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
         failures += listed("resources loaded from other hosts",
                            [f"{r.page} -> {r.target}" for r in links.external])
         progress.advance("checks")
+        if meanwhile is not None:
+            meanwhile()
         failures += privacy_result(privacy)
         progress.advance("checks")
         failures += listed("the published data package is invalid",

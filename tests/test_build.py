@@ -160,10 +160,37 @@ def test_a_privacy_check_that_dies_in_its_child_keeps_the_previous_output(
     assert "exit code 3" in err
 
 
+def test_a_manifest_that_cannot_be_saved_keeps_the_previous_output(
+        make_package, previous_output, content, monkeypatch, capsys):
+    """The manifest is saved during the checks, while the privacy child works: a linked
+    file written in place still stops the build before the swap."""
+    def refuse(*_args):
+        raise build.BuildFailed("incremental: projects/p-1/index.html is hard-linked to the "
+                                "published site and was written in place during the build")
+
+    monkeypatch.setattr(build, "save_manifest", refuse)
+    before = manifest(previous_output)
+    code = build.run(args(make_package(), previous_output, content, "--quiet"))
+    err = capsys.readouterr().err
+    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
+    assert "written in place" in err
+
+
+def test_the_manifest_is_saved_when_the_checks_do_not_save_it(make_package, tmp_path,
+                                                              content, monkeypatch):
+    """The bench may skip the checks (``--skip checks``): the next build is still
+    incremental."""
+    monkeypatch.setattr(build, "post_build_checks", lambda *_args, **_kwargs: "skipped")
+    output = tmp_path / "output"
+    assert 0 == build.run(args(make_package(), output, content, "--quiet"))
+    assert incremental.published_manifest(output, incremental.cache_dir(output)) is not None
+
+
 def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, content,
                                                    monkeypatch):
-    """The guard is made while the export runs and the package check starts before the
-    search stage: each waits on a core that is otherwise idle (bench/README.md)."""
+    """The guard is made while the export runs, the package check starts before the
+    search stage, and the manifest is saved before the privacy check's child is waited
+    for: each uses a core that is otherwise idle (bench/README.md)."""
     calls: list[str] = []
 
     def spy(name):
@@ -176,11 +203,11 @@ def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, conten
         monkeypatch.setattr(build, name, call)
 
     for name in ("privacy_guard", "run_pelican", "start_package_check", "finish_site",
-                 "post_build_checks"):
+                 "post_build_checks", "save_manifest", "privacy_result", "replace"):
         spy(name)
     assert 0 == build.run(args(make_package(), tmp_path / "output", content, "--quiet"))
     assert ["privacy_guard", "run_pelican", "start_package_check", "finish_site",
-            "post_build_checks"] == calls
+            "post_build_checks", "save_manifest", "privacy_result", "replace"] == calls
 
 
 def test_a_missing_content_folder_fails_cleanly(make_package, previous_output):
