@@ -175,7 +175,8 @@ def staged_build(package: Package, settings_file: Path, output: Path,
     work, created = staging.site, created_date(package.root)
     cache = incremental.cache_dir(output)
     try:
-        spare = incremental.take_spare(cache, work, staging.root / UNUSED_SPARE, use=not full)
+        spare = incremental.take_spare(cache, work, staging.root / UNUSED_SPARE, use=not full,
+                                       keep=spare_keeps())
         reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full,
                                        spare=spare)
         reused = {"previous": reuse.previous, "cache": cache}
@@ -234,6 +235,13 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         else:
             swap.discard(staging)
     return count_files(name for name, _ in listing)
+
+
+def spare_keeps() -> tuple[str, ...]:
+    """What the spare keeps besides the data pages, for the stage that wrote it."""
+    from pipeline.search import SPARE_KEEPS
+
+    return (SPARE_KEEPS,)
 
 
 def site_listing(work: Path) -> list:

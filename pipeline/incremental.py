@@ -575,10 +575,13 @@ def open_reuse(output: Path, staging: Path, cache: Path, salt: str, *,
 
 # -- the spare: the site of the build before last, the next staging site ------------------------
 
-def take_spare(cache: Path, site: Path, unused: Path, *, use: bool = True) -> Manifest | None:
+def take_spare(cache: Path, site: Path, unused: Path, *, use: bool = True,
+               keep: tuple[str, ...] = ()) -> Manifest | None:
     """Make the spare the staging ``site`` (an empty folder that it replaces), with only
     its data pages left in it; its manifest, or None when there is no spare to trust.
 
+    ``keep``: prefixes of other files left in place too, for the stage that writes them
+    to check and keep or replace (the search index's part bundles, ``search.SPARE_KEEPS``).
     A spare whose manifest does not describe it (or does not list its other files), or
     any spare when not ``use`` (a full build), is moved to ``unused``, inside the staging
     folder, to be deleted with it.
@@ -599,7 +602,7 @@ def take_spare(cache: Path, site: Path, unused: Path, *, use: bool = True) -> Ma
         site.mkdir(mode=0o755)
         site.chmod(0o755)
         return None
-    clear_others(site, manifest.others)
+    clear_others(site, [name for name in manifest.others if not name.startswith(keep)])
     return manifest
 
 

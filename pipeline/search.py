@@ -70,6 +70,10 @@ MANIFEST = "kc-parts.json"
 PRIMARY = "site"
 CACHE = "search"
 ENTRY = "pagefind-entry.json"
+#: What a build's spare keeps of this stage's files for the next build
+#: (``incremental.take_spare(keep=)``): the partitions' bundles, which the next build
+#: keeps where they are when they are still the ones it would link (``reused``).
+SPARE_KEEPS = f"{BUNDLE}/{PARTS}/"
 #: What an index-only part keeps of a Pagefind bundle (the primary's scripts serve them all).
 INDEX_FILES = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(index|fragment|"
                          r"filter)/[^/]+)$")
@@ -504,14 +508,80 @@ def earlier_bundles(sources: dict[str, Path], cache: Path | None) -> dict[str, P
     return found
 
 
-def reused(part: Partition, target: Path, sources: dict[str, Path], cache: Path | None) -> bool:
-    """Link a bundle made from the same inputs, from the previous output or the cache."""
+def clear_bundle(bundle: Path, parts: set[str]) -> None:
+    """Empty ``bundle`` for this build, but for the part folders named in ``parts``.
+
+    A republish starts from its spare, which keeps its part bundles (``SPARE_KEEPS``): a
+    part whose inputs did not change has the same folder name, and the files in it are
+    kept where they are if they are still the ones ``reused`` would link (34,000 files of
+    45 parts at national scale: unlinking and linking them again took 0.66 s).
+    """
+    if not bundle.is_dir():
+        return
+    for entry in os.scandir(bundle):
+        if entry.name == PARTS and entry.is_dir(follow_symlinks=False):
+            for part in os.scandir(entry.path):
+                if part.name not in parts or not part.is_dir(follow_symlinks=False):
+                    remove(part)
+        else:
+            remove(entry)
+
+
+def remove(entry: os.DirEntry) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
+
+
+def reused(part: Partition, target: Path, sources: dict[str, Path], cache: Path | None,
+           primary: bool = False) -> bool:
+    """Link a bundle made from the same inputs, from the previous output or the cache.
+
+    A part's ``target`` may hold the spare's copy already: kept as it is when it holds
+    exactly the files (hard links to them) that would be linked, replaced otherwise.
+    """
     source = sources.get(part.folder)
     if source is None and cache is not None:
         source = cache / CACHE / part.folder
     if source is None or not (source / ENTRY).is_file():
+        if not primary:
+            shutil.rmtree(target, ignore_errors=True)
         return False
+    if not primary and target.is_dir():
+        if same_tree(str(source), str(target), skip=(PARTS, MANIFEST)):
+            return True
+        shutil.rmtree(target)
     link_tree(source, target, skip=(PARTS, MANIFEST))
+    return True
+
+
+def same_tree(source: str, target: str, skip: Iterable[str] = ()) -> bool:
+    """Whether ``target`` holds the files of ``source`` (but for the ``skip`` names at its
+    top) as hard links and nothing else: the same names, folders and inodes. The inodes
+    come with the folder listing, so this reads no file and makes no ``stat`` call."""
+    left_out, pending = set(skip), [(source, target, True)]
+    while pending:
+        folder, into, top = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                wanted = {e.name: e for e in entries if not (top and e.name in left_out)}
+            with os.scandir(into) as entries:
+                held = {e.name: e for e in entries}
+        except OSError:
+            return False
+        if wanted.keys() != held.keys():
+            return False
+        for name, entry in wanted.items():
+            other = held[name]
+            if entry.is_dir(follow_symlinks=False):
+                if not other.is_dir(follow_symlinks=False):
+                    return False
+                pending.append((entry.path, other.path, False))
+            elif not (entry.is_file(follow_symlinks=False)
+                      and other.is_file(follow_symlinks=False)
+                      and entry.inode() == other.inode()):
+                return False
     return True
 
 
@@ -563,17 +633,18 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
     ``pagefind/`` being written by it.
     """
     bundle = out_dir / BUNDLE
-    shutil.rmtree(bundle, ignore_errors=True)
     found, sources = partitions(out_dir, cache, listing), previous_folders(previous)
     if not found:
+        shutil.rmtree(bundle, ignore_errors=True)
         raise SearchIndexError("no page to index")
     counts: dict[str, dict[str, int]] = {}
     built: dict[str, Path] = {}
     targets = [bundle if number == 0 else bundle / PARTS / part.folder
                for number, part in enumerate(found)]
+    clear_bundle(bundle, {target.name for target in targets[1:]})
     fresh = [(part, target, number == 0) for number, (part, target)
              in enumerate(zip(found, targets, strict=True))
-             if not reused(part, target, sources, cache)]
+             if not reused(part, target, sources, cache, primary=number == 0)]
     build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {},
                      meanwhile)
     for part, target in zip(found, targets, strict=True):

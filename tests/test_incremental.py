@@ -411,6 +411,26 @@ def test_the_spare_keeps_no_other_file_of_its_build(inputs, publish, tmp_path):
     assert not (site / "data").exists()
 
 
+def test_the_spare_keeps_what_a_stage_asks_it_to_keep(inputs, publish, tmp_path):
+    """The search index's part bundles stay in place, for the search stage to keep them
+    or replace them (``search.reused``); everything else but the pages goes."""
+    from pipeline.search import SPARE_KEEPS
+
+    output = tmp_path / "output"
+    publish(inputs, output)
+    publish(inputs, output)
+    cache = incremental.cache_dir(output)
+    site = tmp_path / "staging" / "site"
+    site.mkdir(parents=True)
+    taken = incremental.take_spare(cache, site, tmp_path / "staging" / "unused",
+                                   keep=(SPARE_KEEPS,))
+    assert taken is not None
+    parts = {name for name in taken.others if name.startswith(SPARE_KEEPS)}
+    left = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert parts and left == set(taken.pages) | parts
+    assert not (site / "pagefind" / "pagefind.js").exists()
+
+
 # -- unit: the canonical encoding ---------------------------------------------------------------
 
 @pytest.mark.parametrize(("first", "second", "same"), [

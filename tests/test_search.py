@@ -246,6 +246,89 @@ def test_only_a_change_outside_the_unindexed_regions_reindexes_the_partition(
     assert bundle_files(fresh) == bundle_files(site)
 
 
+def spare_copy(previous: Path, site: Path) -> None:
+    """What a spare holds of its search index when a build takes it: the part bundles
+    (hard links of the published ones), nothing else (``incremental.take_spare``)."""
+    search.link_tree(previous / "pagefind" / "parts", site / "pagefind" / "parts")
+
+
+@pytest.fixture
+def linked(monkeypatch) -> list[str]:
+    """The partitions ``search.link_tree`` links a bundle into, by name."""
+    names: list[str] = []
+    real = search.link_tree
+
+    def spy(source, target, skip=()):
+        names.append(Path(target).name.rsplit("-", 1)[0])
+        real(source, target, skip)
+
+    monkeypatch.setattr(search, "link_tree", spy)
+    return names
+
+
+def test_the_spares_unchanged_parts_are_kept_where_they_are(indexed, tmp_path, linked):
+    previous, _ = indexed
+    changed = {"establishments/e-04-0001/index.html": "Đan lát mây"}
+    site = write_site(tmp_path / "site", changed)
+    spare_copy(previous, site)
+    linked.clear()
+    stale = site / "pagefind" / "parts" / "gone-0123"
+    stale.mkdir()
+    (stale / "pagefind-entry.json").write_text("{}", encoding="utf-8")
+    summary = search.index_site(site, previous=previous)
+    fresh = write_site(tmp_path / "fresh", changed)
+    search.index_site(fresh)
+    parts = {p.name.rsplit("-", 1)[0] for p in (site / "pagefind" / "parts").iterdir()}
+    assert (summary.reused, linked) == (3, ["pagefind"])  # the primary only: its scripts
+    assert {"browse", "p04", "units-7"} == parts
+    assert bundle_files(fresh) == bundle_files(site)
+
+
+@pytest.mark.parametrize("damage", ["missing", "extra", "copied"])
+def test_a_spares_part_that_is_not_the_linked_bundle_is_replaced(indexed, tmp_path, damage,
+                                                                  linked):
+    previous, _ = indexed
+    site = write_site(tmp_path / "site")
+    spare_copy(previous, site)
+    linked.clear()
+    part = next(p for p in (site / "pagefind" / "parts").iterdir() if p.name.startswith("p04"))
+    entry = part / "pagefind-entry.json"
+    if damage == "missing":
+        entry.unlink()
+    elif damage == "extra":
+        (part / "left-over.txt").write_text("x", encoding="utf-8")
+    else:  # the same bytes in a file of its own: not the file the previous build checked
+        data = entry.read_bytes()
+        entry.unlink()
+        entry.write_bytes(data)
+    summary = search.index_site(site, previous=previous)
+    assert (summary.reused, sorted(linked)) == (4, ["p04", "pagefind"])
+    assert bundle_files(previous) == bundle_files(site)
+
+
+@pytest.mark.parametrize(("change", "same"), [
+    (None, True), ("unlink", False), ("add", False), ("copy", False), ("folder", False)])
+def test_same_tree_compares_names_and_inodes(tmp_path, change, same):
+    source = tmp_path / "source"
+    (source / "index").mkdir(parents=True)
+    (source / "index" / "a.pf").write_bytes(b"a")
+    (source / "entry.json").write_bytes(b"{}")
+    (source / "parts").mkdir()  # a skipped name
+    target = tmp_path / "target"
+    search.link_tree(source, target, skip=("parts",))
+    if change == "unlink":
+        (target / "index" / "a.pf").unlink()
+    elif change == "add":
+        (target / "index" / "b.pf").write_bytes(b"b")
+    elif change == "copy":
+        (target / "entry.json").unlink()
+        (target / "entry.json").write_bytes(b"{}")
+    elif change == "folder":
+        (target / "entry.json").unlink()
+        (target / "entry.json").mkdir()
+    assert same == search.same_tree(str(source), str(target), skip=("parts",))
+
+
 def test_the_cache_keeps_this_builds_partitions_for_the_next(tmp_path):
     cache = tmp_path / "cache"
     first = search.index_site(write_site(tmp_path / "a"), cache=cache)
