@@ -195,11 +195,12 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         with stage(progress, "pages") as step:
             extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
                      "KC_PROGRESS": progress, "KC_REUSE": reuse, "KC_SITE_CACHE": early}
-            del early  # the statistics: freed with Pelican's settings, not held to the swap
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
-            del extra
-            parallel.collect_frozen()  # Pelican's objects (cycles), frozen for the fork
+            # The statistics and records: Pelican's objects, cycles frozen for the fork,
+            # still refer to them until the build ends; emptied, they are freed now.
+            early.clear()
+            del early, extra
             reuse.sweep()  # the spare's pages that this build did not make
             step.detail = reuse.summary()
         with start_package_check(work, cache) as package_check:  # beside the search stage

@@ -304,10 +304,20 @@ class DataPagesGenerator(Generator):
                                   advance, "pelican")
         except parallel.ParallelError as exc:
             raise SiteBuildError(f"data pages: {exc}") from exc
+        finally:
+            self.release()
         if reuse is not None:
             for state, _ in states[1:]:
                 reuse.merge(state)
         self.check_survey(reuse, next(seen for _, seen in states if seen is not None))
+
+    def release(self) -> None:
+        """Drop what the builders computed (records, statistics, display rows: 170 MB at
+        national scale) once every page is written. After the run this generator is
+        garbage in a cycle with Pelican's objects, which only a collection of the whole
+        heap would free (0.6 s of a national republish); emptied, the cache's values go
+        at once. The story templates that read the cache were rendered before."""
+        self.site.cache.clear()
 
     def check_survey(self, reuse: Any, seen: tuple[int, list[str]]) -> None:
         """Record the first language's pages as written; if the build assumed other

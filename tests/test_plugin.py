@@ -218,7 +218,8 @@ def streaming_generator(tmp_path, pages_by_lang) -> plugin.DataPagesGenerator:
     """A generator whose only builder yields ``pages_by_lang[lang]``, writing to tmp_path."""
     gen = plugin.DataPagesGenerator.__new__(plugin.DataPagesGenerator)
     gen.output_path = str(tmp_path)
-    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""})
+    gen.site = SimpleNamespace(settings={"KC_LANGUAGES": ["vi", "en"], "SITEURL": ""},
+                               cache={"statistics": object()})
     gen.chosen = [lambda site, lang: iter(pages_by_lang[lang])]
     gen.languages = ["vi", "en"]
     gen.context = {"pages": [], "articles": []}
@@ -245,6 +246,27 @@ def test_a_page_only_another_language_has_is_written_and_reported(tmp_path, capl
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt"))
     assert ["a.txt", "en/a.txt", "en/x.txt"] == written
     assert ["x.txt"] == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_builders_values_are_dropped_once_the_pages_are_written(tmp_path, fails):
+    """Pelican's objects keep the generator alive in a cycle until the build ends: the
+    site's cache (records, statistics) is emptied instead, whether or not writing failed."""
+    def pages(site, lang):
+        if fails:
+            raise ValueError("a builder broke")
+        return iter([Page("a.txt", None, {}, "t", "a", body=b"1")])
+
+    gen = streaming_generator(tmp_path, {})
+    gen.chosen = [pages]
+    gen.count, gen.first_urls, gen.assumed = 1, frozenset({"a.txt"}), None
+    gen.context["built_urls"] = {"a.txt"}
+    if fails:
+        with pytest.raises(ValueError, match="a builder broke"):
+            gen.generate_output(None)
+    else:
+        gen.generate_output(None)
+    assert {} == gen.site.cache
 
 
 def holds_a_set(value) -> bool:
