@@ -67,21 +67,6 @@ def frozen(collect_first: bool = True) -> Iterator[None]:
             gc.unfreeze()
 
 
-def collect_frozen() -> None:
-    """Collect the garbage among frozen objects and freeze again what is left (inside
-    ``frozen()`` blocks; a plain collection outside them).
-
-    A stage that forked inside the build left its objects frozen (``run``): Pelican's,
-    which are cycles, with the site's records and statistics, would otherwise stay until
-    the build ends.
-    """
-    depth = FROZEN_DEPTH[0]
-    gc.unfreeze()
-    gc.collect()
-    if depth:
-        gc.freeze()
-
-
 #: Below this many units of work, forking costs more than it saves.
 MIN_PARALLEL_WORK = 400
 #: How often (in units of work) a child publishes its count and the parent reads the others.

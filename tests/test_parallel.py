@@ -191,25 +191,3 @@ def test_the_build_collects_in_larger_batches_and_restores_the_thresholds():
     with build.fewer_collections():
         assert build.BUILD_GC_THRESHOLDS == gc.get_threshold()
     assert before == gc.get_threshold()
-
-
-def test_collect_frozen_frees_frozen_cycles_and_freezes_the_rest():
-    import gc
-    import weakref
-
-    class Node:
-        pass
-
-    kept = [1]
-    with parallel.frozen():
-        cycle = Node()
-        cycle.me = cycle
-        gone = weakref.ref(cycle)
-        with parallel.frozen():  # as the pages' fork does
-            del cycle
-            gc.collect()
-            assert gone() is not None  # frozen: the collector does not see it
-            parallel.collect_frozen()
-            assert gone() is None
-        assert not any(o is kept for o in gc.get_objects())  # the rest frozen again
-    assert 0 == gc.get_freeze_count()
