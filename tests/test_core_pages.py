@@ -130,3 +130,18 @@ def test_builders_hand_first_part_values_as_opening(paged_site, builder, kind, o
     parts = [p for p in builder(paged_site, "vi") if p.kind == kind]
     assert any(p.context.get(opening) for p in parts if p.context["pager"].number == 1)
     assert not any(opening in p.context for p in parts if p.context["pager"].number > 1)
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [{"state_support_vnd": 5, "counterpart_vnd": None, "disbursed_vnd": 0}],
+    [{"state_support_vnd": 400_000_000, "counterpart_vnd": 1, "disbursed_vnd": None},
+     {"state_support_vnd": None, "counterpart_vnd": 2, "disbursed_vnd": 7}],
+])
+@pytest.mark.parametrize("as_generator", [False, True])
+def test_totals_count_and_sum_with_missing_amounts_as_zero(rows, as_generator):
+    expected = {"projects": len(rows),
+                **{name: sum(row[name] or 0 for row in rows) for name in core_pages.AMOUNTS}}
+    found = core_pages.totals(iter(rows) if as_generator else rows)
+    assert expected == found
+    assert all(type(value) is int for value in found.values())
