@@ -52,11 +52,11 @@ TARGETS = {  # ratio -> (target, True when the ratio must be at least the target
 SKIPPABLE = {"privacy": ("pipeline.build", "check_privacy"),
              "checks": ("pipeline.build", "post_build_checks"),
              "search": ("pipeline.build", "finish_site")}
-# Steps inside a build stage, timed too: (module, function, stage name). The link, privacy
-# and package checks run in children: their steps time this process's wait for each.
+# Steps inside a build stage, timed too: (module, function, stage name). The privacy and
+# package checks run in children beside the links: their steps time this process's wait.
 INNER_STEPS = (("pipeline.search", "index_site", "search/pagefind"),
                ("pipeline.seo", "write_discovery_files", "search/sitemap"),
-               ("pipeline.build", "links_result", "checks/links"),
+               ("pipeline.checks", "check_links", "checks/links"),
                ("pipeline.build", "privacy_result", "checks/privacy"),
                ("pipeline.checks", "package_errors", "checks/package"))
 

@@ -434,10 +434,11 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
     ``listing``: ``checks.site_files(out_dir)`` if the caller walked the site already;
     ``guard``: ``privacy.Guard.of(package)`` if the caller made it already;
     ``package_check``: ``start_package_check(out_dir, cache)`` if the caller began it.
-    The links and the private values are checked in two forked children (each is about
-    a second of one core in a national republish) while ``meanwhile`` runs here (the
-    build saves its manifest then; what it raises stops the checks); the failures are
-    listed in the same order as ever.
+    The private values are looked for in a forked child while this process checks the
+    links (each is about a second of one core in a national republish); the failures are
+    listed in the same order as ever. ``meanwhile`` is called once the links are checked,
+    while the child still works (the build saves its manifest then); what it raises
+    stops the checks.
     """
     from pipeline.checks import check_links, package_errors
 
@@ -449,17 +450,15 @@ def post_build_checks(package: Package, out_dir: Path, siteurl: str,
         started = package_check or children.enter_context(start_package_check(out_dir, cache))
         privacy = children.enter_context(parallel.Forked(privacy_failures, package, out_dir,
                                                          cache, listing, guard))
-        checking = children.enter_context(parallel.Forked(
-            functools.partial(check_links, cache=cache, listing=listing), out_dir, siteurl))
-        if meanwhile is not None:
-            meanwhile()
-        links, failures = links_result(checking)
-        failures += listed("broken internal links",
-                           [f"{r.page} -> {r.target}" for r in links.broken])
+        links = check_links(out_dir, siteurl, cache=cache, listing=listing)
+        failures = listed("broken internal links",
+                          [f"{r.page} -> {r.target}" for r in links.broken])
         progress.advance("checks")
         failures += listed("resources loaded from other hosts",
                            [f"{r.page} -> {r.target}" for r in links.external])
         progress.advance("checks")
+        if meanwhile is not None:
+            meanwhile()
         failures += privacy_result(privacy)
         progress.advance("checks")
         failures += listed("the published data package is invalid",
@@ -492,17 +491,6 @@ def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None,
     except BuildFailed as exc:
         return [str(exc)]
     return []
-
-
-def links_result(started: parallel.Forked) -> tuple[Any, list[str]]:
-    """The ``checks.LinkReport`` of a link check run in a child, and the failure of a
-    child that died (then the report is empty)."""
-    from pipeline.checks import LinkReport
-
-    try:
-        return started.result(), []
-    except parallel.ParallelError as exc:
-        return LinkReport(), [f"links: the check failed: {exc}"]
 
 
 def privacy_result(started: parallel.Forked) -> list[str]:

@@ -147,23 +147,16 @@ def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output,
     assert f"{previous_output} left as it was" in err
 
 
-@pytest.mark.parametrize(("module", "name", "message"), [
-    ("build", "check_privacy", "privacy: the check failed"),
-    ("checks", "check_links", "links: the check failed"),
-])
-def test_a_check_that_dies_in_its_child_keeps_the_previous_output(
-        make_package, previous_output, content, monkeypatch, capsys, module, name, message):
-    """The links and the private values are checked in forked children: a child that
-    dies without reporting is a failed check, not a pass."""
-    from pipeline import checks
-
-    monkeypatch.setattr({"build": build, "checks": checks}[module], name,
-                        lambda *_args, **_kwargs: os._exit(3))
+def test_a_privacy_check_that_dies_in_its_child_keeps_the_previous_output(
+        make_package, previous_output, content, monkeypatch, capsys):
+    """The private values are looked for in a forked child beside the link check: a
+    child that dies without reporting is a failed check, not a pass."""
+    monkeypatch.setattr(build, "check_privacy", lambda *_args: os._exit(3))
     before = manifest(previous_output)
     code = build.run(args(make_package(), previous_output, content, "--quiet"))
     err = capsys.readouterr().err
     assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
-    assert message in err
+    assert "privacy: the check failed" in err
     assert "exit code 3" in err
 
 
@@ -196,8 +189,8 @@ def test_the_manifest_is_saved_when_the_checks_do_not_save_it(make_package, tmp_
 def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, content,
                                                    monkeypatch):
     """The guard is made while the export runs, the package check starts before the
-    search stage, and the manifest is saved before the link and privacy checks' children
-    are waited for: each uses a core that is otherwise idle (bench/README.md)."""
+    search stage, and the manifest is saved before the privacy check's child is waited
+    for: each uses a core that is otherwise idle (bench/README.md)."""
     calls: list[str] = []
 
     def spy(name):
@@ -210,13 +203,11 @@ def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, conten
         monkeypatch.setattr(build, name, call)
 
     for name in ("privacy_guard", "run_pelican", "start_package_check", "finish_site",
-                 "post_build_checks", "save_manifest", "links_result", "privacy_result",
-                 "replace"):
+                 "post_build_checks", "save_manifest", "privacy_result", "replace"):
         spy(name)
     assert 0 == build.run(args(make_package(), tmp_path / "output", content, "--quiet"))
     assert ["privacy_guard", "run_pelican", "start_package_check", "finish_site",
-            "post_build_checks", "save_manifest", "links_result", "privacy_result",
-            "replace"] == calls
+            "post_build_checks", "save_manifest", "privacy_result", "replace"] == calls
 
 
 def test_a_missing_content_folder_fails_cleanly(make_package, previous_output):
