@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import json
 from pathlib import Path
 
@@ -124,18 +125,21 @@ def test_both_republishes_are_timed_stage_by_stage(results: dict):
 
 
 def test_each_change_is_one_more_project_title(tmp_path: Path):
-    """data-changed differs from data in one title; data-changed-again in one more."""
+    """data-changed differs from data in one title; each steady republish's data in one
+    more (the last projects, which no dataset preview shows)."""
     from pipeline.load import load_package
 
     bench.prepare(tmp_path, 0.001, 2025, 1)
+    names = ["data", "data-changed", *map(bench.steady_data, range(bench.STEADY_REPUBLISHES))]
     titles = {name: load_package(tmp_path / name)[0].frames["projects"]["title_vi"].tolist()
-              for name in ("data", "data-changed", "data-changed-again")}
+              for name in names}
 
     def differ(a: str, b: str) -> list[int]:
         return [i for i, (x, y) in enumerate(zip(titles[a], titles[b], strict=True)) if x != y]
 
-    assert [0] == differ("data", "data-changed")
-    assert [len(titles["data"]) - 1] == differ("data-changed", "data-changed-again")
+    last = len(titles["data"]) - 1
+    assert [[0], *([last - n] for n in range(bench.STEADY_REPUBLISHES))] == [
+        differ(a, b) for a, b in itertools.pairwise(names)]
 
 
 def test_timer_keeps_the_signature_the_build_inspects():
@@ -232,18 +236,24 @@ def test_each_republish_runs_in_a_fresh_interpreter_of_its_own(monkeypatch):
             return {"stages": {}, "notes": [], "pages": 10, "full_s": 9.0,
                     "peak_rss_mb": 50.0, "peak_pss_mb": 40.0, "peak_rss_self_mb": 50.0,
                     "peak_rss_child_mb": 5.0}
-        return {"seconds": 1.0 if kwargs["data"] == "c" else 2.0, "stages": {"pages": 0.5},
-                "incremental_rendered": 3, "incremental_kept": 7, "peak_rss_mb": 60.0,
+        seconds = {"c": 1.0, "a0": 3.0, "a1": 2.0, "a2": 4.0}[kwargs["data"]]
+        return {"seconds": seconds, "stages": {"pages": seconds / 2},
+                "incremental_rendered": 3, "incremental_kept": int(seconds),
+                "peak_rss_mb": 60.0 if kwargs["data"] == "a1" else 55.0,
                 "peak_pss_mb": 30.0, "peak_rss_self_mb": 20.0, "peak_rss_child_mb": 6.0}
 
     monkeypatch.setattr(bench, "in_child", child)
-    paths = {"data": "d", "changed": "c", "again": "a", "content": "x", "out": "o",
-             "settings": "s"}
+    monkeypatch.setattr(bench, "STEADY_REPUBLISHES", 3)
+    paths = {"data": "d", "changed": "c", "again-0": "a0", "again-1": "a1", "again-2": "a2",
+             "content": "x", "out": "o", "settings": "s"}
     args = argparse.Namespace(skip=[], incremental=True)
     found = bench.publishes(paths, args)
-    assert calls == [("publish", "d"), ("republish", "c"), ("republish", "a")]
+    assert calls == [("publish", "d"), ("republish", "c"), ("republish", "a0"),
+                     ("republish", "a1"), ("republish", "a2")]
     assert (found["incremental_first_s"], found["incremental_s"], found["incremental_kept"],
-            found["peak_rss_mb"], found["peak_pss_mb"]) == (1.0, 2.0, 7, 60.0, 40.0)
+            found["incremental_stages"], found["incremental_runs_s"]) == (
+        1.0, 3.0, 3, {"pages": 1.5}, [3.0, 2.0, 4.0])  # the median run, its own stages
+    assert (found["peak_rss_mb"], found["peak_pss_mb"]) == (60.0, 40.0)
 
 
 def test_without_incremental_no_republish_runs(monkeypatch):
@@ -254,7 +264,7 @@ def test_without_incremental_no_republish_runs(monkeypatch):
         return {"stages": {}, "notes": [], "pages": 10, "full_s": 9.0}
 
     monkeypatch.setattr(bench, "in_child", child)
-    paths = dict.fromkeys(("data", "changed", "again", "content", "out", "settings"), "p")
+    paths = dict.fromkeys(("data", "changed", "again-0", "content", "out", "settings"), "p")
     found = bench.publishes(paths, argparse.Namespace(skip=[], incremental=False))
     assert (calls, found["notes"]) == (["publish"], ["incremental: not measured "
                                                      "(--no-incremental)"])
