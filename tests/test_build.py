@@ -131,6 +131,9 @@ def test_an_invalid_published_package_keeps_the_previous_output(make_package, pr
     ("export", build.BuildFailed("export: disk full"), 1, "export: disk full"),
     ("export", ValueError("not wrapped"), 1, "ValueError: not wrapped"),
     ("precompute", build.BuildFailed("statistics broken"), 1, "statistics broken"),
+    # saved during the checks, while the privacy child works: still before the swap
+    ("save_manifest", build.BuildFailed("incremental: a.html was written in place"), 1,
+     "written in place"),
 ])
 def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output, content,
                                                   monkeypatch, capsys, stage, exception, code,
@@ -158,22 +161,6 @@ def test_a_privacy_check_that_dies_in_its_child_keeps_the_previous_output(
     assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
     assert "privacy: the check failed" in err
     assert "exit code 3" in err
-
-
-def test_a_manifest_that_cannot_be_saved_keeps_the_previous_output(
-        make_package, previous_output, content, monkeypatch, capsys):
-    """The manifest is saved during the checks, while the privacy child works: a linked
-    file written in place still stops the build before the swap."""
-    def refuse(*_args):
-        raise build.BuildFailed("incremental: projects/p-1/index.html is hard-linked to the "
-                                "published site and was written in place during the build")
-
-    monkeypatch.setattr(build, "save_manifest", refuse)
-    before = manifest(previous_output)
-    code = build.run(args(make_package(), previous_output, content, "--quiet"))
-    err = capsys.readouterr().err
-    assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
-    assert "written in place" in err
 
 
 def test_the_manifest_is_saved_when_the_checks_do_not_save_it(make_package, tmp_path,
