@@ -305,7 +305,7 @@ class Chosen(NamedTuple):
 def amount_sums(frame: pd.DataFrame) -> np.ndarray:
     """Each project's amounts as integers (a missing amount counts 0), one row per project."""
     return np.column_stack([frame[name].fillna(0).astype("int64").to_numpy()
-                            for name in AMOUNTS]).reshape(len(frame), len(AMOUNTS))
+                            for name in AMOUNTS])
 
 
 def totals_of(count: int, sums: np.ndarray) -> dict:

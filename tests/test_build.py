@@ -150,16 +150,19 @@ def test_a_failed_stage_keeps_the_previous_output(make_package, previous_output,
     assert f"{previous_output} left as it was" in err
 
 
-def test_a_privacy_check_that_dies_in_its_child_keeps_the_previous_output(
-        make_package, previous_output, content, monkeypatch, capsys):
-    """The private values are looked for in a forked child beside the link check: a
-    child that dies without reporting is a failed check, not a pass."""
-    monkeypatch.setattr(build, "check_privacy", lambda *_args: os._exit(3))
+@pytest.mark.parametrize(("step", "message"), [
+    ("export", "export: process 2 died"),
+    # looked for in a forked child beside the link check: a death is a failed check
+    ("check_privacy", "privacy: the check failed"),
+])
+def test_a_child_that_dies_stops_the_build_cleanly(make_package, previous_output, content,
+                                                   monkeypatch, capsys, step, message):
+    monkeypatch.setattr(build, step, lambda *_args, **_kwargs: os._exit(3))
     before = manifest(previous_output)
     code = build.run(args(make_package(), previous_output, content, "--quiet"))
     err = capsys.readouterr().err
     assert (1, before, []) == (code, manifest(previous_output), siblings(previous_output))
-    assert "privacy: the check failed" in err
+    assert message in err
     assert "exit code 3" in err
 
 
@@ -407,15 +410,6 @@ def test_the_export_runs_in_a_child_while_the_pages_values_are_computed_here(
     assert "records:projects" in handed["computed"]
     assert {} == handed["KC_SITE_CACHE"]  # emptied after the pages: freed, not collected
     assert any(d["path"] == "data/datapackage.json" for d in handed["downloads"])
-
-
-def test_an_export_child_that_dies_stops_the_build_cleanly(make_package, previous_output,
-                                                           content, monkeypatch, capsys):
-    monkeypatch.setattr(build, "export", lambda *a, **k: os._exit(3))
-    before = manifest(previous_output)
-    assert 1 == build.run(args(make_package(), previous_output, content, "--quiet"))
-    assert (before, []) == (manifest(previous_output), siblings(previous_output))
-    assert "export: process 2 died" in capsys.readouterr().err
 
 
 def test_the_statistics_computed_beside_the_export_are_freed_with_pelican(
