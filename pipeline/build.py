@@ -177,8 +177,8 @@ def staged_build(package: Package, settings_file: Path, output: Path,
     try:
         spare = incremental.take_spare(cache, work, staging.root / UNUSED_SPARE, use=not full,
                                        keep=spare_keeps())
-        reuse = incremental.open_reuse(output, work, cache, code_salt(settings_file), full=full,
-                                       spare=spare)
+        salt = code_salt(settings_file)
+        reuse = incremental.open_reuse(output, work, cache, salt, full=full, spare=spare)
         reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "export") as step:
             settings = site_settings(settings_file)
@@ -194,7 +194,8 @@ def staged_build(package: Package, settings_file: Path, output: Path,
                            else f"{len(images.renditions)} photos")
         with stage(progress, "pages") as step:
             extra = {"KC_IMAGES": images, "KC_REPORT": report, "KC_BUILD_DATE": created,
-                     "KC_PROGRESS": progress, "KC_REUSE": reuse, "KC_SITE_CACHE": early}
+                     "KC_PROGRESS": progress, "KC_REUSE": reuse, "KC_SITE_CACHE": early,
+                     "KC_TEMPLATE_CACHE": incremental.template_cache(cache, salt)}
             for message in run_pelican(settings_file, work, package, content, downloads, extra):
                 progress.warn("pages", message)
             # The statistics and records: Pelican's objects, cycles frozen for the fork,

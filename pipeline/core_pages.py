@@ -383,9 +383,9 @@ def project_csvs(site: SiteData) -> dict[str | None, bytes]:
         names = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
         raw = site.package.raw["projects"]
         lines: dict[str | None, list] = defaultdict(list)
-        for ident, row in zip(raw["establishment_id"], raw[names].itertuples(index=False,
-                                                                            name=None),
-                              strict=True):
+        # Lists, not the columns themselves: pandas yields their items one call at a time.
+        cells = zip(*(raw[name].tolist() for name in names), strict=True)
+        for ident, row in zip(raw["establishment_id"].tolist(), cells, strict=True):
             lines[ident].append(row)
         return {None: csv_bytes(names, []),
                 **{ident: csv_bytes(names, rows) for ident, rows in lines.items()}}

@@ -65,6 +65,14 @@ def first_language(site: SiteData, lang: str) -> bool:
     return lang == (site.settings.get("KC_LANGUAGES") or LANGUAGES)[0]
 
 
+def last_language(site: SiteData, lang: str) -> bool:
+    """Whether ``lang`` is the site's last language: a builder whose shared files are many
+    yields them there instead. Each language is one process on two cores, and the first
+    one also writes the establishments' CSVs: at national scale it finished about a
+    second after the other."""
+    return lang == (site.settings.get("KC_LANGUAGES") or LANGUAGES)[-1]
+
+
 def address(settings: Mapping[str, Any], url: str, lang: str) -> str:
     """The link to a language-neutral ``url`` in ``lang`` (the first language sits at /)."""
     languages = settings.get("KC_LANGUAGES") or LANGUAGES
@@ -143,8 +151,9 @@ def public_records(package: Package, name: str) -> list[dict]:
     private = set(package.private_fields(name))
     frame = package.frames[name].drop(columns=[c for c in private
                                                if c in package.frames[name].columns])
-    columns = [plain_values(frame[name]) for name in frame.columns]
-    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+    names = frame.columns.tolist()  # a pandas Index yields its items one call at a time
+    columns = [plain_values(frame[name]) for name in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 #: Extension dtypes whose ``to_numpy(dtype=object, na_value=None)`` already gives what

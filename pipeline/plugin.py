@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Template, pass_context
+from jinja2 import FileSystemBytecodeCache, Template, pass_context
 from pelican import contents, signals
 from pelican.generators import Generator
 from pelican.utils import memoized
@@ -77,6 +77,8 @@ def prepare_environment(generator: Generator) -> None:
     i18n.install(generator.env, translations)
     layout.install(generator.env)  # {% once %} and menu_marks: the chrome rendered once
     generator.env.auto_reload = False  # one build: do not stat every template at each include
+    if settings.get("KC_TEMPLATE_CACHE"):  # compiled once, not in every process of every build
+        generator.env.bytecode_cache = FileSystemBytecodeCache(settings["KC_TEMPLATE_CACHE"])
     generator.env.filters.update(FILTERS)
     generator.env.filters["enum"] = i18n.enum_filter(translations)
 
@@ -191,7 +193,7 @@ def checked(page: Page) -> Page:
 
 #: Settings that are objects of the build, not values for templates.
 HIDDEN_SETTINGS = {"KC_PACKAGE", "KC_IMAGES", "KC_PROGRESS", "KC_REUSE", "KC_WORKERS",
-                   "KC_SITE_CACHE"}
+                   "KC_SITE_CACHE", "KC_TEMPLATE_CACHE"}
 
 #: Pelican settings the theme's data-page templates read (besides every ``KC_`` setting).
 TEMPLATE_SETTINGS = ("SITEURL", "SITENAME", "FEED_DOMAIN", "TRANSLATION_FEED_ATOM",
@@ -350,7 +352,7 @@ class DataPagesGenerator(Generator):
         return (reuse.state() if hasattr(reuse, "state") else None), seen
 
     def write_one(self, page: Page, lang: str, shared: dict, reuse: Any) -> None:
-        if page.url not in self.context["built_urls"]:
+        if page.url not in self.context["built_urls"] and not page.shared:
             LOG.warning("%s (%s) exists in %s only: every language should have the "
                         "same pages", page.url, page.kind, lang)
         if page.shared and lang != self.languages[0] and page.url in self.first_urls:

@@ -180,6 +180,38 @@ def test_a_republish_without_change_renders_nothing_and_links_every_page(
     assert inodes == {rel: (output / rel).stat().st_ino for rel in second.reused}
 
 
+def test_templates_are_compiled_once_for_the_same_code(inputs, publish, tmp_path):
+    """The compiled templates are kept under the build's code salt: a republish loads them
+    (Jinja2 writes a template's file only when it compiled it), and the folder of another
+    salt goes."""
+    output = tmp_path / "output"
+    publish(inputs, output)
+    root = incremental.cache_dir(output) / incremental.TEMPLATES
+    (folder,) = root.iterdir()
+    compiled = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(compiled) > 10
+    publish(inputs, output)
+    assert compiled == {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    base = inputs.theme / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    publish(inputs, output)
+    (other,) = root.iterdir()
+    assert other.name != folder.name and len(list(other.iterdir())) == len(compiled)
+
+
+def test_a_template_cache_per_salt(tmp_path):
+    first = incremental.template_cache(tmp_path, "salt one")
+    assert first == incremental.template_cache(tmp_path, "salt one") and first.is_dir()
+    (first / "x.cache").write_bytes(b"compiled")
+    second = incremental.template_cache(tmp_path, "salt two")
+    assert second != first and second.is_dir() and not first.exists()
+
+
+def test_no_template_cache_where_it_cannot_be_made(tmp_path):
+    (tmp_path / incremental.TEMPLATES).write_text("a file where the folder would be")
+    assert incremental.template_cache(tmp_path, "salt") is None
+
+
 def test_full_renders_every_page_even_when_nothing_changed(inputs, publish, tmp_path):
     output = tmp_path / "output"
     first = publish(inputs, output)

@@ -248,6 +248,22 @@ def test_a_page_only_another_language_has_is_written_and_reported(tmp_path, capl
     assert ["x.txt"] == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
 
 
+def test_a_shared_file_only_another_language_yields_is_written_once_unreported(tmp_path,
+                                                                              caplog):
+    """A builder may leave its shared files to the last language (the lighter process)."""
+    pages_by_lang = {"vi": [Page("a.txt", None, {}, "t", "a", body=b"1")],
+                     "en": [Page("a.txt", None, {}, "t", "a", body=b"1"),
+                            Page("s.csv", None, {}, "t", "s", body=b"2", shared=True)]}
+    gen = streaming_generator(tmp_path, pages_by_lang)
+    gen.count, urls = gen.survey()
+    gen.first_urls, gen.assumed = frozenset(urls), None
+    gen.context["built_urls"] = gen.built_urls(urls)
+    gen.generate_output(None)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
+    assert ["a.txt", "en/a.txt", "s.csv"] == written
+    assert not [r for r in caplog.records if "same pages" in r.getMessage()]
+
+
 @pytest.mark.parametrize("fails", [False, True])
 def test_the_builders_values_are_dropped_once_the_pages_are_written(tmp_path, fails):
     """Pelican's objects keep the generator alive in a cycle until the build ends: the

@@ -344,3 +344,77 @@ def test_diverging_sections_grouped_at_once_equal_one_by_one(diverging):
     one_by_one = [statistics_doc.scope_section(diverging, s)
                   for s in statistics_doc.all_scopes(diverging)]
     assert one_by_one == statistics_doc.scope_sections(diverging)
+
+
+# --- pickling: the incremental build fingerprints sections ---------------------------------
+
+def every_field_set() -> statistics_doc.Section:
+    """A section whose every field (and every row field) differs from its default, with one
+    shared measure of ``M`` and one measure of its own."""
+    own = statistics_doc.Measure("own", "Riêng", "Own", "VND", "định nghĩa", "definition")
+    rows = (statistics_doc.Row("2020", "Năm 2020", "Year 2020", {"year": 2020}, "years/2020/",
+                               {"projects": 3}),
+            statistics_doc.Row("total", "Tổng", "Total", {}, "projects/", {"projects": 3},
+                               total=True))
+    return statistics_doc.Section("by-year", "Theo năm", "By year", "Năm", "Year", "projects",
+                                  (statistics_doc.M["projects"], own), rows,
+                                  statistics_doc.Chart(("projects",), "vertical"),
+                                  scope="districts/d-1", home="districts/d-1/")
+
+
+def test_every_field_is_set_in_the_pickling_example():
+    import dataclasses
+
+    section = every_field_set()
+    for item in (section, section.rows[-1]):
+        for f in dataclasses.fields(item):
+            default = (f.default if f.default is not dataclasses.MISSING
+                       else f.default_factory() if f.default_factory is not dataclasses.MISSING
+                       else object())
+            assert getattr(item, f.name) != default, f.name
+
+
+def test_a_section_pickles_to_an_equal_section():
+    import pickle
+
+    section = every_field_set()
+    again = pickle.loads(pickle.dumps(section, protocol=5))
+    assert again == section
+    assert again.measures[0] is statistics_doc.M["projects"]  # shared, by name
+
+
+@pytest.mark.parametrize("change", [
+    {"id": "other"}, {"title_vi": "Khác"}, {"title_en": "Other"}, {"key_label_vi": "Khác"},
+    {"key_label_en": "Other"}, {"resource": "plans"}, {"scope": "programme"}, {"home": None},
+    {"chart": None}, {"chart": statistics_doc.Chart(("projects",), "horizontal")},
+    {"measures": (statistics_doc.M["projects"],)},
+    {"measures": (statistics_doc.Measure("projects", "Số đề án", "Projects", "project",
+                                         "khác", "other"),
+                  statistics_doc.Measure("own", "Riêng", "Own", "VND", "định nghĩa",
+                                         "definition"))},
+])
+def test_any_other_field_pickles_to_other_bytes(change):
+    """What a page's fingerprint sees: a section that differs anywhere (a measure defined
+    otherwise under a shared name too) gives other bytes."""
+    import dataclasses
+
+    from pipeline.incremental import encode_fast
+
+    section = every_field_set()
+    assert encode_fast(section) == encode_fast(every_field_set())
+    assert encode_fast(dataclasses.replace(section, **change)) != encode_fast(section)
+
+
+@pytest.mark.parametrize("field", ["key", "label_vi", "label_en", "where", "url", "values",
+                                   "total"])
+def test_a_row_that_differs_pickles_to_other_bytes(field):
+    import dataclasses
+
+    from pipeline.incremental import encode_fast
+
+    section = every_field_set()
+    first = section.rows[0]
+    other = {"where": {"year": 2021}, "values": {"projects": 4}, "total": True}.get(field, "x")
+    changed = dataclasses.replace(section, rows=(dataclasses.replace(first, **{field: other}),
+                                                 *section.rows[1:]))
+    assert encode_fast(changed) != encode_fast(section)

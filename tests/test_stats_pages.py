@@ -386,6 +386,19 @@ def test_statistics_json_is_written_by_pages_only_when_export_did_not(small_site
     assert expected == [p.url for p in pages if p.kind == "statistics-json"]
 
 
+@pytest.mark.parametrize(("languages", "lang", "expected"), [
+    (["vi", "en"], "vi", 0), (["vi", "en"], "en", 1), (["vi"], "vi", 1)])
+def test_statistics_files_are_built_in_the_last_language_only(small_site, monkeypatch,
+                                                              languages, lang, expected):
+    """The first language's process also writes the establishments' CSVs: the section CSVs
+    go to the other one, and no language builds them twice."""
+    monkeypatch.setitem(small_site.settings, "KC_LANGUAGES", languages)
+    kinds = [p.kind for p in stats_pages.statistics_pages(small_site, lang)]
+    sections = len(stats_pages.publish(small_site).sections)
+    assert sections > 0
+    assert kinds.count("statistics-csv") == expected * sections
+
+
 def test_exported_statistics_equal_the_pages_file(small_site):
     """The bytes the export step writes are those the page builder would write."""
     written = next(p.body for p in stats_pages.shared_files(small_site,
