@@ -206,12 +206,15 @@ def staged_build(package: Package, settings_file: Path, output: Path,
             step.detail = reuse.summary()
         with start_package_check(work, cache) as package_check:  # beside the search stage
             with stage(progress, "search") as step:
-                listing = site_listing(work)  # one walk: sitemap, search, checks (kept current)
+                # One walk for the sitemap, search and checks (kept current); the folders
+                # the spare's own walk saw unchanged cost a stat, not a scan.
+                listing, folders = site_listing(work, None if spare is None
+                                                else spare.folder_table())
                 step.detail = finish_site(settings_file, work, listing=listing, **reused)
             saved: list[bool] = []  # the manifest, saved while a check's child works
 
             def manifest() -> None:
-                save_manifest(reuse, cache, dict(listing))
+                save_manifest(reuse, cache, dict(listing), folders)
                 saved.append(True)
 
             with stage(progress, "checks") as step:
@@ -227,7 +230,7 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         incremental.abandon(cache)
         swap.discard(staging)
         raise
-    kept = incremental.worth_keeping(reuse) and keep_spare(cache, staging)
+    kept = incremental.worth_keeping(reuse) and keep_spare(cache, staging, reuse.published)
     incremental.promote(cache)
     with stage(progress, "cleanup"):
         if kept and not (staging.root / UNUSED_SPARE).exists():  # nothing big to delete
@@ -246,10 +249,12 @@ def spare_keeps() -> tuple[str, ...]:
     return (SPARE_KEEPS,)
 
 
-def site_listing(work: Path) -> list:
-    from pipeline.checks import site_files
+def site_listing(work: Path, known: Any = None) -> tuple[list, Any]:
+    """``checks.site_files(work)``, and the ``listing.FolderTable`` of this walk; ``known``:
+    the table of the spare's last walk."""
+    from pipeline.listing import site_files
 
-    return site_files(work)
+    return site_files(work, known)
 
 
 def code_salt(settings_file: Path) -> str:
@@ -266,20 +271,22 @@ def code_salt(settings_file: Path) -> str:
 UNUSED_SPARE = "unused-spare"
 
 
-def keep_spare(cache: Path, staging: swap.Staging) -> bool:
+def keep_spare(cache: Path, staging: swap.Staging,
+               published: incremental.Manifest | None = None) -> bool:
     """After the swap the previous site lies in the staging folder: keep it as the next
     build's starting point (``incremental.take_spare``) rather than delete it."""
     old_site = staging.site if staging.site.is_dir() else staging.root / swap.OLD
     try:
-        return old_site.is_dir() and incremental.keep_spare(cache, old_site)
+        return old_site.is_dir() and incremental.keep_spare(cache, old_site, published)
     except OSError:
         return False  # then it is deleted with the staging folder, as without a spare
 
 
-def save_manifest(reuse: incremental.Reuse, cache: Path, entries: dict | None = None) -> None:
+def save_manifest(reuse: incremental.Reuse, cache: Path, entries: dict | None = None,
+                  folders: Any = None) -> None:
     """Record this build's pages (pending until the swap succeeds)."""
     try:
-        reuse.save_pending(cache, entries)
+        reuse.save_pending(cache, entries, folders)
     except (OSError, incremental.ReuseError) as exc:
         raise BuildFailed(f"incremental: {exc}") from exc
 

@@ -186,6 +186,7 @@ def page_links(data: bytes) -> list[Link]:
 # -- the files of a site -------------------------------------------------------------------------
 
 #: (output-relative path, scanned entry) of every file of a site, in ``site_files`` order.
+#: An entry is an ``os.DirEntry``, or a ``listing.Found`` (``path``, ``name``, ``stat``).
 Listing = list[tuple[str, os.DirEntry]]
 
 
@@ -330,7 +331,7 @@ def identity(entry: os.DirEntry | os.stat_result) -> bytes:
     """(device, inode, size, modification time) of a scanned entry or of a ``stat`` result,
     packed in one ``bytes``: a national site's memories hold 180,000 of them, and one object
     pickles and compares faster than a tuple of four integers."""
-    stat = entry.stat() if isinstance(entry, os.DirEntry) else entry
+    stat = entry if isinstance(entry, os.stat_result) else entry.stat()
     return IDENTITY.pack(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 

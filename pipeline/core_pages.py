@@ -424,20 +424,31 @@ def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
     establishments = site.index("establishments", "establishment_id")
     contents = site.index("content-types", "code")
     units = site.index("admin-units", "unit_id")
-    fields = [f for f in site.package.fields("projects") if not f.get("private")]
+    titles = field_titles([f for f in site.package.fields("projects") if not f.get("private")],
+                          lang)
     for p in site.records("projects"):
         yield Page(f"projects/{p['project_id']}/", "project.html", {
-            "project": p, "field_rows": field_rows(fields, p, lang),
+            "project": p, "fields": titles,
             "content": contents.get(p["content_type"]),
             "establishment": establishments.get(p["establishment_id"]),
             "unit": units.get(p["unit_id"]), "unit_url": unit_url(site, p["unit_id"]),
         }, "project", localized(p, "title", lang))
 
 
-def field_rows(fields: list[dict], row: dict, lang: str) -> list[tuple]:
+def field_titles(fields: list[dict], lang: str) -> tuple[tuple[str, str], ...]:
+    """(title in ``lang``, column name) of each field, for :func:`field_rows`.
+
+    One tuple for every project page of a language: the template makes the rows of the
+    one page it renders, instead of each of 50,000 pages carrying (and the incremental
+    build hashing) a copy of its record's values.
+    """
+    return tuple((f.get("title") if lang == "vi" else f.get("title_en"), f["name"])
+                 for f in fields)
+
+
+def field_rows(titles: Iterable[tuple[str, str]], row: Mapping[str, Any]) -> list[tuple]:
     """Every published field of a row as table rows: title, column name, value (or —)."""
-    return [(f.get("title") if lang == "vi" else f.get("title_en"), f["name"],
-             "—" if row[f["name"]] is None else row[f["name"]]) for f in fields]
+    return [(title, name, "—" if row[name] is None else row[name]) for title, name in titles]
 
 
 @register("districts")

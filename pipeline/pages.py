@@ -205,19 +205,28 @@ def builders(modules: Iterable[str] | None = None) -> list[Builder]:
 
 @dataclass(frozen=True)
 class Pager:
-    """Where one page of a paginated list sits: its number and its neighbours' addresses."""
+    """Where one page of a paginated list sits: its number, how many parts, and the
+    address of the first (every other one follows from it, :func:`page_url`).
+
+    The addresses themselves are not kept: each part of a national project list would
+    carry a thousand of them, and the incremental build fingerprints every part.
+    """
 
     number: int
     count: int
-    urls: tuple[str, ...]
+    base: str
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return tuple(page_url(self.base, n) for n in range(1, self.count + 1))
 
     @property
     def previous(self) -> str | None:
-        return self.urls[self.number - 2] if self.number > 1 else None
+        return page_url(self.base, self.number - 1) if self.number > 1 else None
 
     @property
     def next(self) -> str | None:
-        return self.urls[self.number] if self.number < self.count else None
+        return page_url(self.base, self.number + 1) if self.number < self.count else None
 
 
 def page_url(base: str, number: int) -> str:
@@ -228,10 +237,9 @@ def page_url(base: str, number: int) -> str:
 def paginate(base: str, items: list, size: int) -> Iterator[tuple[str, list, Pager]]:
     """Split ``items`` into pages of ``size``; yields (url, chunk, pager), at least one page."""
     count = max(1, math.ceil(len(items) / size))
-    urls = tuple(page_url(base, n) for n in range(1, count + 1))
     for number in range(1, count + 1):
         chunk = items[(number - 1) * size: number * size]
-        yield urls[number - 1], chunk, Pager(number, count, urls)
+        yield page_url(base, number), chunk, Pager(number, count, base)
 
 
 ContextProvider = Callable[["SiteData", Page, str], Mapping[str, Any]]

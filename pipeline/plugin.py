@@ -25,7 +25,7 @@ from pelican.generators import Generator
 from pelican.utils import memoized
 
 from pipeline import i18n, layout, parallel, sanitize
-from pipeline.core_pages import project_rows
+from pipeline.core_pages import field_rows, project_rows
 from pipeline.formatting import FILTERS, context_lang
 from pipeline.incremental import Survey, SurveyMissed
 from pipeline.load import Package
@@ -117,6 +117,7 @@ def prepare_environment(generator: Generator) -> None:
 
     generator.env.globals.update(link=link, link_shared=link_shared, asset=asset,
                                  alternates_of=alternates_of, project_rows=project_rows,
+                                 field_rows=field_rows,
                                  menu=menu,
                                  KC_LANGUAGES=settings["KC_LANGUAGES"])
 

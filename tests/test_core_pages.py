@@ -78,7 +78,7 @@ def test_listing_pages_carry_display_rows_and_places(site):
 def test_field_rows_show_every_public_field_with_a_dash_for_missing(site):
     fields = [f for f in site.package.fields("projects") if not f.get("private")]
     project = site.index("projects", "project_id")["p-04-2021-002"]
-    rows = core_pages.field_rows(fields, project, "en")
+    rows = core_pages.field_rows(core_pages.field_titles(fields, "en"), project)
     assert [f["name"] for f in fields] == [row[1] for row in rows]
     assert ("Project id", "project_id", "p-04-2021-002") == rows[0]
     assert "—" == {row[1]: row[2] for row in rows}["establishment_id"]

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -647,3 +648,61 @@ def test_a_damaged_manifest_is_not_read(damage):
     if damage == "truncated":
         data = sample_manifest().to_bytes()[:-20]
     assert incremental.Manifest.from_bytes(data) is None
+
+
+def describing(folder: Path, origin: str | None) -> incremental.Manifest:
+    status = folder.stat()
+    return incremental.Manifest(status.st_dev, status.st_ino, others=(), origin=origin)
+
+
+@pytest.mark.parametrize(("origin", "reads"), [(incremental.MANIFEST, False),
+                                               (incremental.PENDING, True), (None, True)])
+def test_keeping_the_spare_reads_the_manifest_only_when_not_already_read(
+        tmp_path, monkeypatch, origin, reads):
+    """The build read the published manifest at its start: keeping the spare uses it,
+    unless it came from another file than the one that becomes the spare's manifest."""
+    cache, old_site = tmp_path / "cache", tmp_path / "old"
+    cache.mkdir()
+    old_site.mkdir()
+    manifest = describing(old_site, incremental.MANIFEST)
+    (cache / incremental.MANIFEST).write_bytes(manifest.to_bytes())
+    read = count_calls(monkeypatch, incremental, "read_manifest")
+    assert incremental.keep_spare(cache, old_site, describing(old_site, origin))
+    assert (1 if reads else 0) == len(read)
+    assert (cache / incremental.SPARE).is_dir() and not old_site.exists()
+    assert incremental.read_manifest(cache / incremental.SPARE_MANIFEST) is not None
+
+
+def test_a_published_manifest_of_another_folder_keeps_no_spare(tmp_path):
+    cache, old_site, other = tmp_path / "cache", tmp_path / "old", tmp_path / "other"
+    for folder in (cache, old_site, other):
+        folder.mkdir()
+    (cache / incremental.MANIFEST).write_bytes(describing(other, None).to_bytes())
+    assert not incremental.keep_spare(cache, old_site, describing(other, incremental.MANIFEST))
+    assert old_site.is_dir() and not (cache / incremental.SPARE).exists()
+
+
+def test_republishes_read_only_the_folders_that_changed_and_equal_a_full_build(
+        inputs, publish, tmp_path, monkeypatch):
+    """From the third publish on, the staging site is a spare whose walk was recorded: its
+    unchanged folders are not read again (pipeline/listing.py), and the sitemap, checks and
+    manifest made from that listing still give what a full build gives, edit after edit."""
+    from pipeline import listing
+
+    monkeypatch.setattr(listing, "RACY_NS", 0)  # trust what is older than the last walk
+    output, fresh = tmp_path / "site" / "output", tmp_path / "fresh" / "output"
+    publish(inputs, output)
+    read = []
+    for name in (None, "project title", "establishment name", "amount"):
+        time.sleep(0.05)  # a later change gets a later time on the coarse clock
+        if name is not None:
+            EDITS[name][0](inputs)
+        with monkeypatch.context() as patch:
+            scanned = count_calls(patch, listing, "scan")
+            publish(inputs, output)
+        read.append(len(scanned))
+    every = read[0]  # no spare yet: every folder is read
+    assert all(0 < count < every for count in read[1:])
+    assert read[1] < every / 2  # one title: the pages that show it, and the top folders
+    publish(inputs, fresh, full=True)
+    assert tree(fresh) == tree(output)

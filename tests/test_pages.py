@@ -116,3 +116,25 @@ def test_re_registering_a_preparer_as_late_makes_it_late(preparers):
     pages.prepare("x", early=True)(lambda site: None)
     pages.prepare("x")(lambda site: None)
     assert set() == pages.EARLY
+
+
+@pytest.mark.parametrize(("items", "size"), [(0, 2), (1, 2), (5, 2), (6, 2), (7, 1)])
+def test_each_part_knows_every_part_s_address_and_its_neighbours(items, size):
+    parts = list(pages.paginate("projects/", list(range(items)), size))
+    addresses = [url for url, _, _ in parts]
+    assert addresses[0] == "projects/" and addresses[1:] == [
+        f"projects/page/{n}/" for n in range(2, len(parts) + 1)]
+    for position, (_, _, pager) in enumerate(parts):
+        assert (pager.number, pager.count) == (position + 1, len(parts))
+        assert pager.urls == tuple(addresses)
+        assert pager.previous == (addresses[position - 1] if position else None)
+        assert pager.next == (addresses[position + 1] if position + 1 < len(parts) else None)
+    assert [x for _, chunk, _ in parts for x in chunk] == list(range(items))
+
+
+def test_a_pager_is_small_whatever_the_number_of_parts():
+    """Each part is fingerprinted (pipeline/incremental.py): a thousand addresses in each
+    of a thousand parts made the national project list's pagers 20 MB to hash."""
+    import pickle
+
+    assert len(pickle.dumps(pages.Pager(1, 1000, "projects/"))) < 200

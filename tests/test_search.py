@@ -515,7 +515,7 @@ def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
 
     site = write_site(tmp_path / "site")
     (site / "robots.txt").write_text("an old one")
-    listing = build.site_listing(site)
+    listing, _ = build.site_listing(site)
     build.finish_site(ROOT / "pelicanconf.py", site, cache=tmp_path / "cache", listing=listing)
     walked = site_files(site)
     assert any(name.startswith("pagefind/parts/") for name, _ in listing)

@@ -141,3 +141,21 @@ def test_navigation_marks_the_current_section(site):
     current = {a.get_text(): a["aria-current"] for a in nav.find_all("a")
                if a.has_attr("aria-current")}
     assert current == {"Projects": "true"}
+
+
+@pytest.mark.parametrize(("address", "first"), [
+    ("projects/p-04-2021-002/", ("Mã đề án", "project_id", "p-04-2021-002")),
+    ("en/projects/p-04-2021-002/", ("Project id", "project_id", "p-04-2021-002"))])
+def test_a_project_page_lists_every_public_field_with_a_dash_for_missing(site, address,
+                                                                         first):
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).parent.parent / "data" / "schemas"
+                             / "projects.yaml").read_text(encoding="utf-8"))
+    public = [f["name"] for f in schema["fields"] if not f.get("private")]
+    table = soup(site, address).find("details", class_="kc-details").find("table")
+    rows = [tuple(cell.get_text() for cell in row.find_all(["th", "td"]))
+            for row in table.find("tbody").find_all("tr")]
+    assert public == [row[1] for row in rows]
+    assert first == rows[0]
+    assert "—" == dict((row[1], row[2]) for row in rows)["establishment_id"]

@@ -32,8 +32,8 @@ EXAMPLES = {
         "rows": [("Project id", "project_id", "p-04-2021-001"), ("Outputs", "outputs_en",
                                                                   "<b>2</b> machines")]}),
     "pager-middle": ("components/pager.html", "pager", {
-        "pager": Pager(2, 3, ("p/", "p/page/2/", "p/page/3/"))}),
-    "pager-single": ("components/pager.html", "pager", {"pager": Pager(1, 1, ("p/",))}),
+        "pager": Pager(2, 3, "p/")}),
+    "pager-single": ("components/pager.html", "pager", {"pager": Pager(1, 1, "p/")}),
     "figures": ("components/figures.html", "figures", {
         "label": "Headline", "items": [{"label": "Projects", "value": "99"}]}),
     "breadcrumbs": ("components/breadcrumbs.html", "breadcrumbs", {
