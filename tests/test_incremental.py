@@ -706,3 +706,57 @@ def test_republishes_read_only_the_folders_that_changed_and_equal_a_full_build(
     assert read[1] < every / 2  # one title: the pages that show it, and the top folders
     publish(inputs, fresh, full=True)
     assert tree(fresh) == tree(output)
+
+
+def titled(title: str, **extra) -> Page:
+    return Page(url="x/", template="t.html", context={"title": title, **extra}, kind="k",
+                title=title)
+
+
+def test_a_worker_s_state_merges_into_what_the_worker_itself_learnt(tmp_path):
+    """A page process sends back only what the receiving process cannot know: a kept
+    page's fingerprint and file are the spare's or the published site's entry. Merged, the
+    receiving process holds the same fingerprints, links and lists, in every case."""
+    import pickle
+
+    output, staging = tmp_path / "output", tmp_path / "staging"
+    for folder, name, text in [(output, "a.html", "A"), (output, "c.html", "old"),
+                               (staging, "s.html", "S")]:
+        folder.mkdir(exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    probe = incremental.Reuse(staging, None, None, "salt")
+    probe.begin({"settings": {}})
+
+    def entry(folder: Path, name: str, title: str) -> incremental.Entry:
+        page = titled(title)
+        key = incremental.page_fingerprint(probe.build_key, name, page, "vi", page.context)
+        return incremental.Entry.of(key, (folder / name).stat())
+
+    def manifest(folder: Path, pages: dict) -> incremental.Manifest:
+        status = folder.stat()
+        return incremental.Manifest(status.st_dev, status.st_ino, pages=pages)
+
+    published = manifest(output, {"a.html": entry(output, "a.html", "A"),
+                                   "c.html": entry(output, "c.html", "old")})
+    spare = manifest(staging, {"s.html": entry(staging, "s.html", "S")})
+
+    def opened() -> incremental.Reuse:
+        reuse = incremental.Reuse(staging, output, published, "salt", spare)
+        reuse.begin({"settings": {}})
+        return reuse
+
+    worker = opened()
+    outcomes = [worker.unchanged(name, page, "vi", page.context) for name, page in [
+        ("a.html", titled("A")),                    # linked from the published site
+        ("s.html", titled("S")),                    # kept as the spare holds it
+        ("c.html", titled("new")),                  # rendered
+        ("u.html", titled("u", odd=lambda: None)),  # rendered, without a fingerprint
+        ("a.html", titled("A again")),              # another page at a kept page's path
+    ]]
+    assert [True, True, False, False, False] == outcomes
+    receiver = opened()
+    receiver.merge(pickle.loads(pickle.dumps(worker.state())))
+    for name in ("keys", "linked", "rendered", "reused", "from_spare"):
+        assert getattr(worker, name) == getattr(receiver, name), name
+    assert {"a.html", "s.html", "c.html"} == set(receiver.keys)
+    assert {"s.html"} == set(receiver.linked) == receiver.from_spare
