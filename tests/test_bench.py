@@ -268,3 +268,23 @@ def test_without_incremental_no_republish_runs(monkeypatch):
     found = bench.publishes(paths, argparse.Namespace(skip=[], incremental=False))
     assert (calls, found["notes"]) == (["publish"], ["incremental: not measured "
                                                      "(--no-incremental)"])
+
+
+def test_our_validation_is_timed_in_a_fresh_interpreter_as_frictionless_is(results: dict):
+    """Both sides of the validation ratio start from an empty heap (the publish's child
+    held the national package and its statistics when it timed validation)."""
+    assert "fresh interpreter" in results["validation_method"]
+    assert results["rows"] / results["validate_rows_per_s"] == pytest.approx(
+        results["runs"][0]["rows"] / results["runs"][0]["validate_rows_per_s"])
+
+
+def test_the_validation_task_times_the_validation_of_data_and_content(monkeypatch,
+                                                                      tmp_path: Path):
+    from pipeline import validate
+
+    calls = []
+    monkeypatch.setattr(validate, "validate_package",
+                        lambda data, content: calls.append((data, content)))
+    found = bench.validation_task(str(tmp_path / "data"), str(tmp_path / "content"))
+    assert [(tmp_path / "data", tmp_path / "content")] * bench.SHORT_RUNS == calls
+    assert found["seconds"] >= 0
