@@ -66,6 +66,10 @@ SETTINGS: dict[str, Setting] = {
         None, "Values the build computed for the page builders while the export ran (the "
         "statistics, the public records: pipeline.pages.precompute), put into site.cache "
         "before any page is built. Not set by hand; without it each process computes them."),
+    "KC_TEMPLATE_CACHE": Setting(
+        None, "The folder of compiled templates for this build's code (Jinja2's bytecode "
+        "cache, pipeline.incremental.template_cache), set by the build. Not set by hand; "
+        "without it every process compiles the templates it uses."),
     "KC_PROGRESS": Setting(
         None, "The build's pipeline.progress.Progress: the page generator reports how many "
         "pages it writes, for the progress bar. Not set by hand."),
