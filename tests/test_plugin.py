@@ -234,34 +234,23 @@ def test_survey_counts_pages_and_collects_the_first_language_addresses(tmp_path)
     assert (2, {"a.txt", "b/c.txt"}) == gen.survey()
 
 
-def test_a_page_only_another_language_has_is_written_and_reported(tmp_path, caplog):
+@pytest.mark.parametrize(("extra", "written", "reported"), [
+    (Page("x.txt", None, {}, "t", "x", body=b"2"), ["a.txt", "en/a.txt", "en/x.txt"], ["x.txt"]),
+    # a builder may leave its shared files to the last language (the lighter process)
+    (Page("s.txt", None, {}, "t", "s", body=b"2", shared=True), ["a.txt", "en/a.txt", "s.txt"],
+     []),
+])
+def test_a_page_only_another_language_has_is_written_and_reported_unless_shared(
+        tmp_path, caplog, extra, written, reported):
     pages_by_lang = {"vi": [Page("a.txt", None, {}, "t", "a", body=b"1")],
-                     "en": [Page("a.txt", None, {}, "t", "a", body=b"1"),
-                            Page("x.txt", None, {}, "t", "x", body=b"2")]}
+                     "en": [Page("a.txt", None, {}, "t", "a", body=b"1"), extra]}
     gen = streaming_generator(tmp_path, pages_by_lang)
     gen.count, urls = gen.survey()
     gen.first_urls, gen.assumed = frozenset(urls), None
     gen.context["built_urls"] = gen.built_urls(urls)
     gen.generate_output(None)
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt"))
-    assert ["a.txt", "en/a.txt", "en/x.txt"] == written
-    assert ["x.txt"] == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
-
-
-def test_a_shared_file_only_another_language_yields_is_written_once_unreported(tmp_path,
-                                                                              caplog):
-    """A builder may leave its shared files to the last language (the lighter process)."""
-    pages_by_lang = {"vi": [Page("a.txt", None, {}, "t", "a", body=b"1")],
-                     "en": [Page("a.txt", None, {}, "t", "a", body=b"1"),
-                            Page("s.csv", None, {}, "t", "s", body=b"2", shared=True)]}
-    gen = streaming_generator(tmp_path, pages_by_lang)
-    gen.count, urls = gen.survey()
-    gen.first_urls, gen.assumed = frozenset(urls), None
-    gen.context["built_urls"] = gen.built_urls(urls)
-    gen.generate_output(None)
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
-    assert ["a.txt", "en/a.txt", "s.csv"] == written
-    assert not [r for r in caplog.records if "same pages" in r.getMessage()]
+    assert written == sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt"))
+    assert reported == [r.args[0] for r in caplog.records if "same pages" in r.getMessage()]
 
 
 @pytest.mark.parametrize("fails", [False, True])
