@@ -392,11 +392,6 @@ def plan_records(published: Published, row: Row) -> list[dict]:
     return [{k: plain(v) for k, v in record.items()} for record in chosen.to_dict("records")]
 
 
-def totals(records: list[dict]) -> dict:
-    return {"projects": len(records),
-            **{name: sum(r.get(name) or 0 for r in records) for name in AMOUNTS}}
-
-
 def back_url(section: Section) -> str:
     """The table a generated list came from (the statistics page or the scope's page)."""
     if section.id == "headline":
@@ -415,7 +410,7 @@ def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]
         base = {"section": section_view_light(section, lang), "row_label": label,
                 "where": dict(row.where), "back": back_url(section), "words": WORDS[lang],
                 "resource": section.resource, "projects": [], "plans": [],
-                "totals": totals([]), "capped": None}
+                "totals": totals_of(0, np.zeros(len(AMOUNTS), dtype="int64")), "capped": None}
         if section.resource == "annual-plans":
             for part, chunk, pager in paginate(url, plan_records(published, row), size):
                 yield Page(part, "statistics_rows.html", {**base, "plans": chunk,

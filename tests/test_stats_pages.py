@@ -292,7 +292,9 @@ def plainly_chosen(site: SiteData, published, section, row) -> tuple[list[str], 
             frame = frame[frame["year"] == int(row.key)]
     ids = frame.sort_values(["year", "project_id"])["project_id"].astype(str).tolist()
     index = site.index("projects", "project_id")
-    return ids, stats_pages.totals([index[i] for i in ids])
+    records = [index[i] for i in ids]
+    return ids, {"projects": len(records), **{name: sum(r.get(name) or 0 for r in records)
+                                              for name in stats_pages.AMOUNTS}}
 
 
 def test_generated_lists_hold_the_filtered_projects_and_their_sums(make_package):
