@@ -274,7 +274,7 @@ def metrics(run: dict[str, Any], rows: int, pages: int) -> dict[str, Any]:
     found = {
         "rows": rows, "pages": pages,
         "validate_rows_per_s": rate(rows, (run.get("validation") or {}).get("seconds")
-                                    or stages.get("validate_alone") or stages.get("validate")),
+                                    or stages.get("validate")),
         "fastcheck_rows_per_s": rate(rows, stages.get("validate_fast")),
         "structure_rows_per_s": rate(rows, stages.get("structure_fast")),
         "frictionless_rows_per_s": rate(rows, run["frictionless"]["seconds"]),
@@ -617,7 +617,7 @@ def publish_task(data: str, content: str, out: str, settings: str,
     stages: dict[str, float] = {}
     notes: list[str] = []
     package, _ = timed(stages, "load", load_package, Path(data))
-    extra_stages(stages, notes, package, Path(data), Path(content))
+    extra_stages(stages, notes, package, Path(data))
     if not (exists("pipeline.validate") and exists("pipeline.build")):
         notes.append("pipeline.validate or pipeline.build missing: publish not measured")
         return {"stages": stages, "notes": notes, "pages": None}
@@ -645,11 +645,11 @@ def republish_task(data: str, content: str, out: str, settings: str,
     return {"seconds": seconds, "stages": stages, **reuse_counts(reuse, "incremental")}
 
 
-def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data: Path,
-                 content: Path | None = None) -> None:
-    """Stages measured on their own: statistics, the vectorised structure pass (alone, and
-    wired into validate_package as its ``structure`` argument), and validation as the
-    publish runs it; each validation stage is the median of ``SHORT_RUNS``."""
+def extra_stages(stages: dict[str, float], notes: list[str], package: Any,
+                 data: Path) -> None:
+    """Stages measured on their own: statistics, and the vectorised structure pass (alone,
+    and wired into validate_package as its ``structure`` argument), each the median of
+    ``SHORT_RUNS``. Validation as the publish runs it is timed by ``validation_task``."""
     if exists("pipeline.statistics_doc"):
         from pipeline.statistics_doc import build_document
 
@@ -665,10 +665,6 @@ def extra_stages(stages: dict[str, float], notes: list[str], package: Any, data:
                      structure=structure_problems)
     else:
         notes.append("validate_fast: pipeline.fastcheck not present, not measured")
-    if exists("pipeline.validate"):
-        from pipeline.validate import validate_package
-
-        timed_median(stages, "validate_alone", validate_package, data, content)
 
 
 def validation_task(data: str, content: str) -> dict:

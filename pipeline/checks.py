@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import operator
 import os
 import pickle
 import re
@@ -43,6 +42,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import numpy as np
 
 from pipeline import parallel
+from pipeline.listing import entries_by_name
 
 #: (tag, attribute) pairs that point somewhere; ``loads`` marks what the browser fetches.
 LINKING = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
@@ -209,14 +209,6 @@ def walk(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry]]:
                 yield prefix + entry.name, entry
         else:
             stack.pop()
-
-
-def entries_by_name(folder: str) -> list[os.DirEntry]:
-    with os.scandir(folder) as entries:
-        return sorted(entries, key=ENTRY_NAME)
-
-
-ENTRY_NAME = operator.attrgetter("name")
 
 
 def site_files(root: Path) -> list[tuple[str, os.DirEntry]]:

@@ -104,6 +104,12 @@ class Found:
 ENTRY_NAME = operator.attrgetter("name")
 
 
+def entries_by_name(folder: str) -> list[os.DirEntry]:
+    """A folder's entries sorted by name (the walks' order, ``checks.walk`` too)."""
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=ENTRY_NAME)
+
+
 def site_files(root: str, known: FolderTable | None = None
                ) -> tuple[list[tuple[str, Any]], FolderTable]:
     """Every file under ``root`` as ``checks.site_files`` lists it (relative path and an
@@ -153,10 +159,8 @@ def scan(path: str, relative: str, table: dict[str, Folder]
          ) -> tuple[tuple[str, ...], dict[str, os.DirEntry]]:
     """Read one folder: its sorted names (recorded in ``table``) and its files' entries."""
     status = os.stat(path, follow_symlinks=False)  # before the scan: a later change shows
-    with os.scandir(path) as scanned:
-        found = sorted(scanned, key=ENTRY_NAME)
     names, files = [], {}
-    for entry in found:
+    for entry in entries_by_name(path):
         if entry.is_dir(follow_symlinks=False):
             names.append(entry.name + "/")
         elif entry.is_file():
