@@ -203,6 +203,10 @@ def builders(modules: Iterable[str] | None = None) -> list[Builder]:
     return [b for b in BUILDERS.values() if chosen is None or b.__module__ in chosen]
 
 
+#: How many parts on each side of the current one a pager links (``Pager.shown``).
+PAGER_SPAN = 2
+
+
 @dataclass(frozen=True)
 class Pager:
     """Where one page of a paginated list sits: its number, how many parts, and the
@@ -217,8 +221,31 @@ class Pager:
     base: str
 
     @property
-    def urls(self) -> tuple[str, ...]:
-        return tuple(page_url(self.base, n) for n in range(1, self.count + 1))
+    def shown(self) -> tuple[int | None, ...]:
+        """The part numbers the navigation offers, None where a run of parts is left out.
+
+        A list of a thousand parts cannot link every part from every part: that was 80 KB
+        of links on each page, and a thousand targets to scroll past on a phone. Readers
+        get the first and the last part and those within ``PAGER_SPAN`` of this one, as
+        GOV.UK's pagination does; a gap of a single part shows that part instead of an
+        ellipsis, which would take as much room. Every part is still reached by moving
+        along, and the sitemap lists them all.
+        """
+        near = range(max(1, self.number - PAGER_SPAN),
+                     min(self.count, self.number + PAGER_SPAN) + 1)
+        kept = sorted({1, self.count, *near})
+        shown: list[int | None] = []
+        for number in kept:
+            if shown and number - shown[-1] == 2:
+                shown.append(number - 1)
+            elif shown and number - shown[-1] > 2:
+                shown.append(None)
+            shown.append(number)
+        return tuple(shown)
+
+    def url(self, number: int) -> str:
+        """The address of part ``number`` of this list."""
+        return page_url(self.base, number)
 
     @property
     def previous(self) -> str | None:

@@ -126,10 +126,44 @@ def test_each_part_knows_every_part_s_address_and_its_neighbours(items, size):
         f"projects/page/{n}/" for n in range(2, len(parts) + 1)]
     for position, (_, _, pager) in enumerate(parts):
         assert (pager.number, pager.count) == (position + 1, len(parts))
-        assert pager.urls == tuple(addresses)
+        assert [pager.url(n) for n in range(1, pager.count + 1)] == addresses
         assert pager.previous == (addresses[position - 1] if position else None)
         assert pager.next == (addresses[position + 1] if position + 1 < len(parts) else None)
     assert [x for _, chunk, _ in parts for x in chunk] == list(range(items))
+
+
+@pytest.mark.parametrize(("number", "count", "shown"), [
+    (1, 1, (1,)),
+    (1, 2, (1, 2)),
+    (4, 7, (1, 2, 3, 4, 5, 6, 7)),  # a gap of one part shows that part
+    (1, 1000, (1, 2, 3, None, 1000)),
+    (5, 1000, (1, 2, 3, 4, 5, 6, 7, None, 1000)),
+    (500, 1000, (1, None, 498, 499, 500, 501, 502, None, 1000)),
+    (1000, 1000, (1, None, 998, 999, 1000)),
+])
+def test_a_pager_offers_the_ends_and_the_parts_near_this_one(number, count, shown):
+    assert pages.Pager(number, count, "p/").shown == shown
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 6, 7, 8, 9, 30, 1000])
+def test_every_pager_is_short_and_every_part_can_be_reached(count):
+    """Whatever the list's length: at most the two ends, the span on each side of the
+    current part and two gaps; numbers in order, gaps only where parts are left out."""
+    reached = {1}
+    for number in range(1, count + 1):
+        shown = pages.Pager(number, count, "p/").shown
+        numbers = [n for n in shown if n is not None]
+        assert numbers == sorted(set(numbers)) and {1, number, count} <= set(numbers)
+        assert len(shown) <= 2 * pages.PAGER_SPAN + 5
+        assert all(n in numbers for n in range(max(1, number - pages.PAGER_SPAN),
+                                               min(count, number + pages.PAGER_SPAN) + 1))
+        for before, gap, after in zip(shown, shown[1:], shown[2:], strict=False):
+            if gap is None:
+                assert after - before > 2
+        assert shown[0] == 1 and shown[-1] == count
+        if number in reached:
+            reached.update(numbers)
+    assert reached == set(range(1, count + 1))
 
 
 def test_a_pager_is_small_whatever_the_number_of_parts():

@@ -34,6 +34,7 @@ EXAMPLES = {
     "pager-middle": ("components/pager.html", "pager", {
         "pager": Pager(2, 3, "p/")}),
     "pager-single": ("components/pager.html", "pager", {"pager": Pager(1, 1, "p/")}),
+    "pager-long": ("components/pager.html", "pager", {"pager": Pager(500, 1000, "p/")}),
     "figures": ("components/figures.html", "figures", {
         "label": "Headline", "items": [{"label": "Projects", "value": "99"}]}),
     "breadcrumbs": ("components/breadcrumbs.html", "breadcrumbs", {
@@ -101,6 +102,17 @@ def test_pager_links_neighbours_and_marks_the_current_page(render):
     assert nav.find("a", rel="prev")["href"] == "/en/p/"
     assert nav.find("a", rel="next")["href"] == "/en/p/page/3/"
     assert nav.find("a", attrs={"aria-current": "page"}).get_text() == "2"
+
+
+def test_a_long_pager_links_the_ends_and_the_neighbours_and_hides_its_gaps(render):
+    nav = render("pager-long").nav
+    numbered = [a for a in nav.find_all("a") if not a.get("rel")]
+    assert [a.get_text() for a in numbered] == ["1", "498", "499", "500", "501", "502",
+                                                "1000"]
+    assert numbered[-1]["href"] == "/en/p/page/1000/" and numbered[0]["href"] == "/en/p/"
+    gaps = nav.select(".kc-pager__gap")
+    assert len(gaps) == 2 and all(gap["aria-hidden"] == "true" for gap in gaps)
+    assert nav.find("a", attrs={"aria-current": "page"})["href"] == "/en/p/page/500/"
 
 
 def test_breadcrumbs_end_with_the_current_page(render):
