@@ -22,6 +22,7 @@ import csv
 import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -129,11 +130,12 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def read_descriptor(root: Path) -> dict:
-    """The datapackage.yaml with each schema file read and inlined."""
-    path = root / DESCRIPTOR
+def read_descriptor(root: Path, name: str = DESCRIPTOR) -> dict:
+    """The descriptor (``datapackage.yaml``, or the published ``datapackage.json``: JSON is
+    YAML) with each schema file read and inlined."""
+    path = root / name
     if not path.is_file():
-        raise PackageError(f"{path}: no data package descriptor (datapackage.yaml) found")
+        raise PackageError(f"{path}: no data package descriptor ({name}) found")
     try:
         descriptor = read_yaml(path)
         for resource in descriptor["resources"]:
@@ -250,8 +252,27 @@ def read_records(payload: bytes, table: pa.Table | None = UNREAD) -> Records:
         table = arrow_table(payload)
     if table is not None:
         return arrow_records_of(table)
-    return pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False,
-                       na_filter=False, skip_blank_lines=False), {}
+    with warnings.catch_warnings():
+        # ``index_col=False``: by default pandas takes a file whose first record has one
+        # cell more than the header for one with an index column, and shifts every cell;
+        # with it, pandas drops that cell with a warning, which is raised here instead.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False,
+                               na_filter=False, skip_blank_lines=False, index_col=False), {}
+        except pd.errors.ParserWarning:
+            raise pd.errors.ParserError(first_long_record(payload)) from None
+
+
+def first_long_record(payload: bytes) -> str:
+    """Where the first record with more cells than the header is, in the words of pandas'
+    parser error (``extra_cells`` reads them)."""
+    reader = csv.reader(io.StringIO(payload.decode("utf-8")))
+    width = len(next(reader, []))
+    for row, cells in enumerate(reader, start=2):
+        if len(cells) > width:
+            return f"Expected {width} fields in line {row}, saw {len(cells)}"
+    return "a record has more cells than the header"
 
 
 def arrow_table(payload: bytes) -> pa.Table | None:
@@ -614,13 +635,16 @@ def nfc_warnings(text: str, raw: pd.DataFrame, file: str, resource: str) -> list
                    "Unicode.") for index, _, name in sorted(firsts)]
 
 
-def load_package(root: Path | str) -> tuple[Package, Report]:
+def load_package(root: Path | str, descriptor_name: str = DESCRIPTOR
+                 ) -> tuple[Package, Report]:
     """Read every resource; the report holds what stopped a resource from being read.
 
     A resource that could not be read is absent from ``frames``: later checks skip it.
+    ``descriptor_name``: another descriptor in ``root`` (the published package's check reads
+    ``datapackage.json``).
     """
     root = Path(root)
-    descriptor = read_descriptor(root)
+    descriptor = read_descriptor(root, descriptor_name)
     report = Report()
     raw: dict[str, pd.DataFrame] = {}
     frames: dict[str, pd.DataFrame] = {}
