@@ -722,71 +722,17 @@ def hash_matches(folder: Path, content: dict, name: str) -> bool:
 
 
 def resources_pass(descriptor: Path, names: list[str]) -> bool:
-    """Frictionless finds nothing in the descriptor nor in the named resources.
-
-    Frictionless judges the descriptor. The named resources (a republish's corrected ones)
-    are read by our loader and checked by the vectorised structure pass when the loader
-    reads them as Frictionless would (``loader_reads``): that pass finds exactly the
-    errors Frictionless finds, its suspect cells judged by Frictionless itself
-    (``tests/test_fastcheck.py``). Frictionless took 2.2 s of one core to validate the
-    national projects again after one corrected title, beside a search stage that needs
-    both cores; the pass takes a tenth of a second. Anything it or the loader reports
-    gives False, and the caller runs Frictionless's whole validation for its messages.
-    """
+    """Frictionless finds nothing in the descriptor nor in the named resources."""
     from frictionless import FrictionlessException, Package
 
     try:
         package = Package(str(descriptor))
-        package.to_descriptor(validate=True)
         if not names:
+            package.to_descriptor(validate=True)
             return True
-        content = json.loads(descriptor.read_text(encoding="utf-8"))
-        if all(loader_reads(content, name) for name in names):
-            return rows_pass(descriptor, content, names)
         return all(package.validate(name=name).valid for name in names)
-    except (FrictionlessException, OSError, ValueError):
+    except FrictionlessException:
         return False
-
-
-#: The dialect our loader reads (RFC 4180 with a header; any line end): a resource whose
-#: entry says anything else is left to Frictionless.
-LOADER_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
-
-
-def loader_reads(content: dict, name: str) -> bool:
-    """Whether the resource's entry describes a local UTF-8 CSV file our loader reads
-    exactly as Frictionless does, with the size and hash Frictionless would check."""
-    entry = next((r for r in content["resources"] if r.get("name") == name), None)
-    if entry is None or not isinstance(entry.get("path"), str) or "://" in entry["path"]:
-        return False
-    dialect = {k: v for k, v in (entry.get("dialect") or {}).items() if k != "lineTerminator"}
-    return (entry.get("format", "csv") == "csv"
-            and str(entry.get("encoding", "utf-8")).lower() == "utf-8"
-            and all(LOADER_DIALECT.get(k) == v for k, v in dialect.items())
-            and isinstance(entry.get("bytes"), int)
-            and str(entry.get("hash", "")).startswith("sha256:"))
-
-
-def rows_pass(descriptor: Path, content: dict, names: list[str]) -> bool:
-    """The named resources' files have their declared size and hash, and the loader and
-    the vectorised structure pass find nothing in the package's rows."""
-    from pipeline.fastcheck import structure_problems
-    from pipeline.load import PackageError, load_package
-
-    folder = descriptor.parent
-    for name in names:
-        entry = next(r for r in content["resources"] if r["name"] == name)
-        try:
-            size = (folder / entry["path"]).stat().st_size
-        except OSError:
-            return False
-        if size != entry["bytes"] or not hash_matches(folder, content, name):
-            return False
-    try:
-        package, report = load_package(folder, descriptor.name)
-    except PackageError:
-        return False
-    return not report.problems and not structure_problems(package)
 
 
 def remembered_keys(memory: Path) -> set[str]:

@@ -130,12 +130,11 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def read_descriptor(root: Path, name: str = DESCRIPTOR) -> dict:
-    """The descriptor (``datapackage.yaml``, or the published ``datapackage.json``: JSON is
-    YAML) with each schema file read and inlined."""
-    path = root / name
+def read_descriptor(root: Path) -> dict:
+    """The datapackage.yaml with each schema file read and inlined."""
+    path = root / DESCRIPTOR
     if not path.is_file():
-        raise PackageError(f"{path}: no data package descriptor ({name}) found")
+        raise PackageError(f"{path}: no data package descriptor (datapackage.yaml) found")
     try:
         descriptor = read_yaml(path)
         for resource in descriptor["resources"]:
@@ -635,16 +634,13 @@ def nfc_warnings(text: str, raw: pd.DataFrame, file: str, resource: str) -> list
                    "Unicode.") for index, _, name in sorted(firsts)]
 
 
-def load_package(root: Path | str, descriptor_name: str = DESCRIPTOR
-                 ) -> tuple[Package, Report]:
+def load_package(root: Path | str) -> tuple[Package, Report]:
     """Read every resource; the report holds what stopped a resource from being read.
 
     A resource that could not be read is absent from ``frames``: later checks skip it.
-    ``descriptor_name``: another descriptor in ``root`` (the published package's check reads
-    ``datapackage.json``).
     """
     root = Path(root)
-    descriptor = read_descriptor(root, descriptor_name)
+    descriptor = read_descriptor(root)
     report = Report()
     raw: dict[str, pd.DataFrame] = {}
     frames: dict[str, pd.DataFrame] = {}
