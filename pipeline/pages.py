@@ -224,8 +224,8 @@ class Pager:
     def shown(self) -> tuple[int | None, ...]:
         """The part numbers the navigation offers, None where a run of parts is left out.
 
-        A list of a thousand parts cannot link every part from every part: that was 80 KB
-        of links on each page, and a thousand targets to scroll past on a phone. Readers
+        A list of a thousand parts cannot link every part from every part: that was about
+        60 KB of links on each page, and a thousand targets to scroll past on a phone. Readers
         get the first and the last part and those within ``PAGER_SPAN`` of this one, as
         GOV.UK's pagination does; a gap of a single part shows that part instead of an
         ellipsis, which would take as much room. Every part is still reached by moving
