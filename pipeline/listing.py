@@ -105,20 +105,22 @@ ENTRY_NAME = operator.attrgetter("name")
 
 
 def entries_by_name(folder: str) -> list[os.DirEntry]:
-    """A folder's entries sorted by name (the walks' order, ``checks.walk`` too)."""
+    """A folder's entries sorted by name: the order of the walk."""
     with os.scandir(folder) as entries:
         return sorted(entries, key=ENTRY_NAME)
 
 
 def site_files(root: str, known: FolderTable | None = None
                ) -> tuple[list[tuple[str, Any]], FolderTable]:
-    """Every file under ``root`` as ``checks.site_files`` lists it (relative path and an
-    entry, sorted part by part), and the table of this walk for the next one.
+    """Every file under ``root`` (relative path and an entry; links to folders not
+    followed), sorted as sorted ``Path`` objects are (part by part), and the table of this
+    walk for the next one. ``checks.site_files`` is this walk without a table.
 
-    ``known``: the table of an earlier walk of this same tree (the spare's, kept with its
-    manifest); its trusted folders are not scanned. One loop, no call per folder: most
-    folders of a site hold one page, and the loop's own work per folder is what is left
-    to pay once the scans are gone.
+    Each folder's names sorted and a folder's files listed where its name sorts give that
+    order without sorting the whole list (0.4 s for a national site). ``known``: the table
+    of an earlier walk of this same tree (the spare's, kept with its manifest); its trusted
+    folders are not scanned. One loop, no call per folder: most folders of a site hold one
+    page, and the loop's own work per folder is what is left to pay once the scans are gone.
     """
     walked_at = time.time_ns()
     table: dict[str, Folder] = {}

@@ -266,12 +266,17 @@ def read_records(payload: bytes, table: pa.Table | None = UNREAD) -> Records:
 def first_long_record(payload: bytes) -> str:
     """Where the first record with more cells than the header is, in the words of pandas'
     parser error (``extra_cells`` reads them)."""
-    reader = csv.reader(io.StringIO(payload.decode("utf-8")))
-    width = len(next(reader, []))
-    for row, cells in enumerate(reader, start=2):
-        if len(cells) > width:
-            return f"Expected {width} fields in line {row}, saw {len(cells)}"
+    width, *counts = record_widths(payload) or [0]
+    for row, count in enumerate(counts, start=2):
+        if count > width:
+            return f"Expected {width} fields in line {row}, saw {count}"
     return "a record has more cells than the header"
+
+
+def record_widths(payload: bytes) -> list[int]:
+    """How many cells each record has, the header's first: counted one record at a time,
+    only where a file is already known to be malformed."""
+    return [len(cells) for cells in csv.reader(io.StringIO(payload.decode("utf-8")))]
 
 
 def arrow_table(payload: bytes) -> pa.Table | None:
@@ -585,7 +590,7 @@ def short_rows(payload: bytes, records: pd.DataFrame, raw: pd.DataFrame, file: s
         return []  # a short row ends with empty cells where pandas filled them in
     if separators(payload) == (width - 1) * (len(records) + 1):  # the header's too
         return []
-    counts = [len(cells) for cells in csv.reader(io.StringIO(payload.decode("utf-8")))][1:]
+    counts = record_widths(payload)[1:]
     fields = list(records.columns)
     return [problem(
         "missing-cell", file, resource,
