@@ -14,6 +14,7 @@ template a function of its own context (see ``pipeline/pages.py``).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import operator
 from collections import defaultdict
@@ -26,10 +27,13 @@ import pandas as pd
 from pipeline import i18n
 from pipeline.formatting import money
 from pipeline.pages import (
+    Deferred,
     Page,
     SiteData,
     address,
+    digest_of,
     first_language,
+    joined_digest,
     paginate,
     prepare,
     provide,
@@ -39,6 +43,8 @@ from pipeline.pages import (
 AMOUNTS = ("state_support_vnd", "counterpart_vnd", "disbursed_vnd")
 AMOUNT_GETTERS = tuple((name, operator.itemgetter(name)) for name in AMOUNTS)
 NOT_IMPLEMENTED = ("LDLK", "HTQT")  # contents Cao Bằng never used; the reason is in the data
+#: The ``source`` of a context made of build-wide values only (reference tables, addresses).
+BUILD_WIDE = bytes(16)
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -226,13 +232,37 @@ def records(site: SiteData) -> None:
         site.records(name)
 
 
+@prepare("sources", early=True)
+def sources(site: SiteData) -> None:
+    """The records' digests that keyed pages are made of (a few tenths of a second at
+    national scale, beside the export instead of in each page process)."""
+    project_sources(site)
+
+
+def project_sources(site: SiteData) -> dict[str, bytes]:
+    """Per project, the digest of its record and of its establishment's (32 bytes): all a
+    project page and a project's display row are made of besides build-wide values."""
+
+    def compute() -> dict[str, bytes]:
+        projects = site.digests("projects", "project_id")
+        establishments = site.digests("establishments", "establishment_id")
+        return {p["project_id"]: projects[p["project_id"]]
+                + establishments.get(p["establishment_id"], BUILD_WIDE)
+                for p in site.records("projects")}
+
+    return site.memo("project-sources", compute)
+
+
 @provide("project-rows")
 def displayed_projects(site: SiteData, page: Page, lang: str) -> Mapping[str, Any]:
     """Display rows for a page whose builder put raw project records in ``projects``.
 
     The project table only reads display rows; this lets another module's builder (the
-    statistics row lists) keep handing over records.
+    statistics row lists) keep handing over records. A keyed page's context is not made to
+    tell: its builder (``listing``) gives display rows.
     """
+    if isinstance(page.context, Deferred) and not page.context.made:
+        return {}
     projects = page.context.get("projects")
     return {"projects": project_rows(site, projects, lang)} if is_raw_projects(projects) else {}
 
@@ -240,24 +270,59 @@ def displayed_projects(site: SiteData, page: Page, lang: str) -> Mapping[str, An
 # --- helpers for builders -----------------------------------------------------------------
 
 def listing(site: SiteData, base: str, template: str, kind: str, title: str,
-            context: dict, rows: list[dict], lang: str,
+            context: dict | Callable[[], dict], rows: list[dict], lang: str,
             per_part: Callable[[list[dict]], dict] | None = None,
-            opening: dict | None = None) -> Iterator[Page]:
+            opening: dict | Callable[[], dict] | None = None,
+            source: bytes | None = None, opening_source: bytes = BUILD_WIDE) -> Iterator[Page]:
     """An entity page whose project table continues on ``base/page/N/`` when long.
 
     Totals are of all rows, so every part shows the same sums; ``projects`` holds the
-    display rows of this part, ``per_part(chunk)`` adds anything else made of its records.
-    ``opening`` is what the template shows on the first part only (``pager.number == 1``):
-    left out of the other parts' contexts, it is neither copied into nor fingerprinted
-    with each of them (a national sector lists 2,500 establishments over about 100 parts).
+    display rows of this part, ``per_part(chunk)`` adds anything else made of its records
+    (and of build-wide values). ``opening`` is what the template shows on the first part
+    only (``pager.number == 1``): left out of the other parts' contexts, it is neither
+    copied into nor fingerprinted with each of them (a national sector lists 2,500
+    establishments over about 100 parts).
+
+    ``source``: the digest of what ``context`` is made of besides build-wide values
+    (``BUILD_WIDE`` when nothing else), and ``opening_source`` of ``opening``. Each part is
+    then keyed by them, the totals and its own rows' sources (``project_sources``): a
+    corrected title renders the one part that shows it, not the hundred parts of its
+    content's list. Its context is made only when it is rendered; ``context`` and
+    ``opening`` may then be functions that make them.
     """
     summary = totals(rows)
+    if source is None:
+        for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):
+            yield Page(url, template, part_context(site, context, opening, per_part, chunk,
+                                                   pager, summary, lang), kind, title)
+        return
+    known = project_sources(site)
+    shared = [source, digest_of(summary)]
+    made: dict[str, Any] = {}
+
+    def part(chunk: list[dict], pager: Any) -> dict:
+        if not made:  # what the parts share, made for the first part rendered
+            made.update(context=context() if callable(context) else context,
+                        opening=opening() if callable(opening) else opening)
+        return part_context(site, made["context"], made["opening"], per_part, chunk, pager,
+                            summary, lang)
+
     for url, chunk, pager in paginate(base, rows, site.settings["KC_PAGE_SIZE"]):
-        extra = per_part(chunk) if per_part is not None else {}
-        first = (opening or {}) if pager.number == 1 else {}
-        yield Page(url, template, {**context, **first, **extra,
-                                   "projects": project_rows(site, chunk, lang),
-                                   "pager": pager, "totals": summary}, kind, title)
+        own = [known[row["project_id"]] for row in chunk]
+        if pager.number == 1:
+            own.append(opening_source)
+        yield Page(url, template, Deferred(functools.partial(part, chunk, pager)), kind,
+                   title, source=joined_digest(shared + own))
+
+
+def part_context(site: SiteData, context: dict, opening: dict | None,
+                 per_part: Callable[[list[dict]], dict] | None, chunk: list[dict],
+                 pager: Any, summary: dict, lang: str) -> dict:
+    """The context of one part of a ``listing``."""
+    extra = per_part(chunk) if per_part is not None else {}
+    first = (opening or {}) if pager.number == 1 else {}
+    return {**context, **first, **extra, "projects": project_rows(site, chunk, lang),
+            "pager": pager, "totals": summary}
 
 
 def browse(site: SiteData, base: str, template: str, kind: str, title: str,
@@ -344,16 +409,22 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     by_establishment = grouped(site, "establishment_id")
     units = site.index("admin-units", "unit_id")
     sectors = site.index("sectors", "code")
+    digests = site.digests("establishments", "establishment_id")
+
+    def context(e: dict, ident: str, base: str) -> dict:
+        return {"establishment": e, "story": site.story_for(ident, lang),
+                "csv_url": f"{base}{ident}.csv", "commune_url": unit_url(site, e["commune_id"]),
+                "commune_name": localized(units.get(e["commune_id"]) or {}, "name", lang),
+                "sector_name": localized(sectors.get(e["sector"]) or {}, "name", lang)}
+
     for e in site.records("establishments"):
         ident = e["establishment_id"]
         rows = by_establishment.get(ident, [])
         base = f"establishments/{ident}/"
-        yield from listing(site, base, "establishment.html", "establishment", e["name"], {
-            "establishment": e, "story": site.story_for(ident, lang),
-            "csv_url": f"{base}{ident}.csv", "commune_url": unit_url(site, e["commune_id"]),
-            "commune_name": localized(units.get(e["commune_id"]) or {}, "name", lang),
-            "sector_name": localized(sectors.get(e["sector"]) or {}, "name", lang)},
-            rows, lang, lambda chunk: {"places": place_rows(site, chunk, lang)})
+        yield from listing(site, base, "establishment.html", "establishment", e["name"],
+                           functools.partial(context, e, ident, base), rows, lang,
+                           lambda chunk: {"places": place_rows(site, chunk, lang)},
+                           source=digests[ident])
         if first_language(site, lang):
             yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
                        body=project_csv(site, ident), shared=True)
@@ -426,13 +497,17 @@ def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
     units = site.index("admin-units", "unit_id")
     titles = field_titles([f for f in site.package.fields("projects") if not f.get("private")],
                           lang)
+    known = project_sources(site)
+
+    def context(p: dict) -> dict:
+        return {"project": p, "fields": titles, "content": contents.get(p["content_type"]),
+                "establishment": establishments.get(p["establishment_id"]),
+                "unit": units.get(p["unit_id"]), "unit_url": unit_url(site, p["unit_id"])}
+
     for p in site.records("projects"):
-        yield Page(f"projects/{p['project_id']}/", "project.html", {
-            "project": p, "fields": titles,
-            "content": contents.get(p["content_type"]),
-            "establishment": establishments.get(p["establishment_id"]),
-            "unit": units.get(p["unit_id"]), "unit_url": unit_url(site, p["unit_id"]),
-        }, "project", localized(p, "title", lang))
+        yield Page(f"projects/{p['project_id']}/", "project.html",
+                   Deferred(functools.partial(context, p)), "project",
+                   localized(p, "title", lang), source=known[p["project_id"]])
 
 
 def field_titles(fields: list[dict], lang: str) -> tuple[tuple[str, str], ...]:
@@ -462,8 +537,9 @@ def district_pages(site: SiteData, lang: str) -> Iterator[Page]:
         "level": "district"}, "district-list", title_in(lang, "Huyện", "Districts"))
     for unit in districts:
         yield from listing(site, f"districts/{unit['unit_id']}/", "unit.html", "district",
-                           localized(unit, "name", lang), unit_context(site, unit),
-                           by_unit.get(unit["unit_id"], []), lang)
+                           localized(unit, "name", lang),
+                           functools.partial(unit_context, site, unit),
+                           by_unit.get(unit["unit_id"], []), lang, source=BUILD_WIDE)
 
 
 def unit_context(site: SiteData, unit: dict) -> dict:
@@ -488,8 +564,9 @@ def commune_pages(site: SiteData, lang: str) -> Iterator[Page]:
         "level": "commune"}, "commune-list", title_in(lang, "Xã, phường", "Communes"))
     for unit in communes:
         yield from listing(site, f"communes/{unit['unit_id']}/", "unit.html", "commune",
-                           localized(unit, "name", lang), unit_context(site, unit),
-                           by_commune[unit["unit_id"]], lang)
+                           localized(unit, "name", lang),
+                           functools.partial(unit_context, site, unit),
+                           by_commune[unit["unit_id"]], lang, source=BUILD_WIDE)
 
 
 @register("contents")
@@ -504,7 +581,8 @@ def content_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for content in contents:
         yield from listing(site, f"contents/{content['code'].lower()}/", "content.html",
                            "content", localized(content, "name", lang),
-                           {"content": content}, by_content.get(content["code"], []), lang)
+                           {"content": content}, by_content.get(content["code"], []), lang,
+                           source=BUILD_WIDE)
 
 
 @register("sectors")
@@ -513,6 +591,8 @@ def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
     rows = site.memo("establishment-rows", lambda: establishment_rows(site))
     by_establishment = grouped(site, "establishment_id")
     sectors = site.records("sectors")
+    digests = site.digests("establishments", "establishment_id")
+    known = project_sources(site)
     members = {s["code"]: [e for e in rows if e["sector"] == s["code"]] for s in sectors}
     yield Page("sectors/", "sectors.html", {"sectors": [
         {**s, "establishments": len(members[s["code"]]),
@@ -524,9 +604,14 @@ def sector_pages(site: SiteData, lang: str) -> Iterator[Page]:
         projects = sorted((p for e in members[sector["code"]]
                            for p in by_establishment.get(e["establishment_id"], [])),
                           key=lambda p: (p["year"], p["project_id"]))
+        # The first part lists the members: their records and the totals of their
+        # projects, which are this list's rows (every one, not only the first part's).
         yield from listing(site, f"sectors/{sector['code'].lower()}/", "sector.html", "sector",
                            localized(sector, "name", lang), {"sector": sector},
-                           projects, lang, opening={"establishments": members[sector["code"]]})
+                           projects, lang, opening={"establishments": members[sector["code"]]},
+                           source=BUILD_WIDE, opening_source=joined_digest([
+                               *(digests[e["establishment_id"]] for e in members[sector["code"]]),
+                               *(known[p["project_id"]] for p in projects)]))
 
 
 @register("years")
@@ -547,7 +632,8 @@ def year_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for year in years:
         yield from listing(site, f"years/{year}/", "year.html", "year", str(year),
                            {"year": year}, by_year.get(year, []), lang,
-                           opening={"plans": plans.get(year, [])})
+                           opening={"plans": plans.get(year, [])}, source=BUILD_WIDE,
+                           opening_source=digest_of(plans.get(year, [])))
 
 
 @register("stories")

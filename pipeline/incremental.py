@@ -221,6 +221,16 @@ def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
     return None if encoded is None else digest(build_key, encoded)
 
 
+def source_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
+                       extras: Mapping[str, Any]) -> str | None:
+    """The fingerprint of a keyed page (``Page.source``, ``pipeline/pages.py``): its own
+    context is left unmade and stands in as its source; the providers' ``extras`` are
+    encoded as for any page. Distinct from every ``page_fingerprint`` (a marker part)."""
+    encoded = encode_fast((rel_path, lang, page.template, page.url, page.kind, page.title,
+                           page.body, getattr(page, "shared", False), extras))
+    return None if encoded is None else digest(build_key, b"source", page.source, encoded)
+
+
 # -- the manifest -------------------------------------------------------------------------------
 
 class Entry(NamedTuple):
@@ -431,8 +441,18 @@ class Reuse:
     def unchanged(self, rel_path: str, page: Any, lang: str,
                   context: Mapping[str, Any]) -> bool:
         """True when the previous file for ``rel_path`` is now linked into the staging folder."""
-        key = (None if self.build_key is None
-               else page_fingerprint(self.build_key, rel_path, page, lang, context))
+        return self.kept(rel_path, None if self.build_key is None
+                         else page_fingerprint(self.build_key, rel_path, page, lang, context))
+
+    def unchanged_source(self, rel_path: str, page: Any, lang: str,
+                         extras: Mapping[str, Any]) -> bool:
+        """``unchanged`` for a keyed page, whose context is not made to tell."""
+        return self.kept(rel_path, None if self.build_key is None
+                         else source_fingerprint(self.build_key, rel_path, page, lang, extras))
+
+    def kept(self, rel_path: str, key: str | None) -> bool:
+        """Whether the previous file built from ``key`` is now linked into the staging
+        folder (False: the page must be rendered; its key is recorded either way)."""
         if rel_path in self.linked and self.linked[rel_path].key != key:
             (self.staging / rel_path).unlink()  # another page at this path: write a new file
             del self.linked[rel_path]

@@ -18,11 +18,22 @@ projects or plans through ``site``. That keeps each page a function of inputs th
 build can fingerprint. A module that adds something to many pages (their statistics section,
 their search filters) registers a provider with ``@provide("name")``; ``page_extras`` merges
 them for the writer.
+
+A builder may also give a page a ``source``: a digest of everything its context is made of
+besides those build-wide values (the records it shows, see :meth:`SiteData.digests`), and
+its context ``Deferred``. The incremental build then keys the page by the source instead of
+encoding its context, and makes the context only for a page it renders: a republish after
+one corrected row no longer builds and hashes the contexts of 150,000 unchanged pages.
+``tests/test_core_pages.py`` changes every cell of the data and checks that no keyed page's
+context changes while its source stays the same.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +53,7 @@ class Page:
     (written as ``projects/index.html``) or a file name (``"404.html"``). With ``template``
     the page is rendered with ``context`` plus the shared context; with ``body`` the bytes are
     written as they are. ``shared`` files (a CSV, say) are written once, without a language
-    prefix, whichever language builds them first.
+    prefix, whichever language builds them first. ``source``: see the module's docstring.
     """
 
     url: str
@@ -52,11 +63,61 @@ class Page:
     title: str
     body: bytes | None = None
     shared: bool = False
+    source: bytes | None = None
 
     @property
     def save_as(self) -> str:
         """The output path relative to the language root."""
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+
+class Deferred(Mapping):
+    """A page context made on first use (by the renderer, or anything that reads it)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Mapping[str, Any]]) -> None:
+        self._make: Callable[[], Mapping[str, Any]] | None = make
+        self._value: Mapping[str, Any] | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._make is None
+
+    def value(self) -> Mapping[str, Any]:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.value()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value())
+
+    def __len__(self) -> int:
+        return len(self.value())
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.value()!r})"
+
+
+def digest_of(value: Any) -> bytes:
+    """16 bytes that differ for values that differ: ``value`` pickled (without the memo,
+    so that equal values give equal bytes whatever objects they share), then blake2b.
+    For records and tuples of plain values; the incremental build's own encoding
+    (``pipeline.incremental``) handles sets and anything that cannot be pickled."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+
+def joined_digest(parts: Iterable[bytes]) -> bytes:
+    """One digest of a sequence of digests, in order (each is 16 bytes, so no two
+    sequences join to the same bytes)."""
+    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
 
 def first_language(site: SiteData, lang: str) -> bool:
@@ -124,6 +185,12 @@ class SiteData:
         """Rows of a resource keyed by one column (the primary key, usually)."""
         return self.memo(f"index:{name}:{key}",
                          lambda: {row[key]: row for row in self.records(name)})
+
+    def digests(self, name: str, key: str) -> dict[Any, bytes]:
+        """``digest_of`` each record of a resource, keyed by one column: what a keyed
+        page's ``source`` is made of (a national build digests 65,000 records once)."""
+        return self.memo(f"digests:{name}:{key}", lambda: {
+            row[key]: digest_of(row) for row in self.records(name)})
 
     def stories_in(self, lang: str) -> list[Story]:
         """Stories in one language, newest first."""

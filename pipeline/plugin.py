@@ -369,10 +369,16 @@ class DataPagesGenerator(Generator):
     def write(self, page: Page, lang: str, shared: dict, reuse: Any = None) -> None:
         """Render (or copy) one page into the output folder, unless ``reuse`` kept it."""
         rel = self.rel_path(page, lang)
-        context = page.context if page.body is not None else {
-            **page.context, **page_extras(self.site, page, lang)}
-        if reuse is not None and reuse.unchanged(rel, page, lang, context):
-            return
+        extras = {} if page.body is not None else page_extras(self.site, page, lang)
+        if page.source is not None and hasattr(reuse, "unchanged_source"):
+            # A keyed page: its source tells, and its context is made only to render it.
+            if reuse.unchanged_source(rel, page, lang, extras):
+                return
+            context = {**page.context, **extras}
+        else:
+            context = page.context if page.body is not None else {**page.context, **extras}
+            if reuse is not None and reuse.unchanged(rel, page, lang, context):
+                return
         path = Path(self.output_path, rel)
         self.ensure_folder(path.parent)
         if reuse is not None:

@@ -145,3 +145,110 @@ def test_totals_count_and_sum_with_missing_amounts_as_zero(rows, as_generator):
     found = core_pages.totals(iter(rows) if as_generator else rows)
     assert expected == found
     assert all(type(value) is int for value in found.values())
+
+
+# --- keyed pages: a page's source covers everything its context is made of ----------------
+
+#: The resources that are not build-wide (``plugin.REFERENCE_TABLES`` are): a keyed page's
+#: source must change whenever a cell of them that its context shows changes.
+PAGE_DATA = ("projects", "establishments", "annual-plans")
+
+
+def keyed_pages(data, page_size: int = 2
+                ) -> tuple[bytes, dict[tuple[str, str], tuple[bytes, bytes]]]:
+    """(the build-wide values a page may read, encoded; per keyed page and language, its
+    source and its context made and encoded). No content: stories and photos are
+    build-wide. Only the core pages' addresses count as build-wide (the statistics'
+    depend on the data too): stricter than a build, which would render every page again
+    when any address moved."""
+    from pipeline import incremental, plugin
+    from pipeline.pages import builders
+
+    package, _ = load_package(data)
+    (data.parent / "content").mkdir(exist_ok=True)
+    settings = with_defaults({"SITEURL": "https://kc.example", "KC_PAGE_SIZE": page_size,
+                              "PATH": str(data.parent / "content")})
+    site = SiteData(package, settings)
+    urls, keyed = set(), {}
+    for lang in settings["KC_LANGUAGES"]:
+        for build in builders(["pipeline.core_pages"]):
+            for page in build(site, lang):
+                urls.add(page.url)
+                if page.source is not None:
+                    keyed[page.url, lang] = (page.source,
+                                             incremental.encode_fast(dict(page.context)))
+    wide = incremental.encode((sorted(urls), package.descriptor,
+                               {name: site.records(name) for name in plugin.REFERENCE_TABLES}))
+    return wide, keyed
+
+
+def another_value(rows: list[dict], index: int, column: str) -> str:
+    """A different value for one cell: another row's, else a changed copy of its own."""
+    value = rows[index][column]
+    others = [row[column] for row in rows if row[column] != value]
+    if others:
+        return others[0]
+    return str(int(value) + 1) if value.isdigit() else f"{value} (khác)"
+
+
+def test_a_keyed_page_s_context_changes_only_with_its_source(tmp_path):
+    """Every cell of the page data's first and last rows changed in turn: a keyed page whose
+    source stayed the same (and the build-wide values too) must have the very context it
+    had, or a republish would keep a stale page. Lists of two rows per part, so that later
+    parts are keyed too; the last establishment has no project, so that its page's source
+    cannot borrow its record's digest from its projects'. A change the package's rules
+    reject is not published: skipped."""
+    import copy
+
+    from conftest import TINY, write_package
+
+    from pipeline.validate import validate_package
+
+    data = copy.deepcopy(TINY)
+    data["establishments"].append(dict(data["establishments"][0], establishment_id="e-04-0003",
+                                       name="Hợp tác xã Dệt thổ cẩm Quảng Hòa", sector="MECH"))
+    base_wide, base = keyed_pages(write_package(tmp_path / "base" / "data", data))
+    checked, kept, moved, stale = 0, 0, 0, []
+    for name in PAGE_DATA:
+        for index in sorted({0, len(data[name]) - 1}):
+            for column in data[name][index]:
+                rows = copy.deepcopy(data)
+                rows[name][index][column] = another_value(rows[name], index, column)
+                folder = write_package(tmp_path / f"{name}-{index}-{column}" / "data", rows)
+                if not validate_package(folder)[1].ok:
+                    continue
+                wide, pages = keyed_pages(folder)
+                if wide != base_wide:
+                    continue  # every page is rendered again
+                checked += 1
+                for key, (source, context) in pages.items():
+                    if key not in base:
+                        continue
+                    if source != base[key][0]:
+                        moved += 1
+                    elif context == base[key][1]:
+                        kept += 1
+                    else:
+                        stale.append((name, index, column, *key))
+    assert [] == stale
+    assert checked > 40 and kept > 1000 and moved > 100  # the check saw both outcomes
+
+
+def test_a_corrected_title_moves_the_sources_of_the_pages_that_show_it_only(tmp_path):
+    """A title shown in one part of a list renders that part again, not the list's other
+    parts (one row per part here). Sources cover both languages: the English pages that
+    list the project are keyed again too, though they show its English title."""
+    import copy
+
+    from conftest import TINY, write_package
+
+    rows = copy.deepcopy(TINY)
+    rows["projects"][0]["title_vi"] += " (đã sửa)"
+    base_wide, base = keyed_pages(write_package(tmp_path / "base" / "data", TINY), 1)
+    wide, pages = keyed_pages(write_package(tmp_path / "edit" / "data", rows), 1)
+    assert wide == base_wide and set(pages) == set(base)
+    moved = {key for key in pages if pages[key][0] != base[key][0]}
+    changed = {key for key in pages if pages[key][1] != base[key][1]}
+    assert changed <= moved
+    assert {key for key in moved if key[1] == "vi"} == {key for key in changed if key[1] == "vi"}
+    assert any("/page/" in url for url, _ in pages) and len(moved) < len(pages) / 3
