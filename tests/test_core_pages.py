@@ -37,10 +37,24 @@ def site(tiny_package) -> SiteData:
         "counterpart": "₫0", "status": "Funds returned"}),
 ])
 def test_project_view(site, lang, project_id, expected):
-    view = core_pages.project_views(site, lang)[project_id]
+    [view] = core_pages.project_rows(site, [site.index("projects", "project_id")[project_id]],
+                                     lang)
     assert expected == {k: v for k, v in view.items() if k != "title"}
     assert view["title"] == core_pages.localized(
         site.index("projects", "project_id")[project_id], "title", lang)
+
+
+def test_a_display_row_is_made_once_per_language_when_a_page_first_shows_it(
+        site, monkeypatch):
+    from conftest import count_calls
+
+    made = count_calls(monkeypatch, core_pages, "project_view")
+    first, *others = site.records("projects")
+    assert [] == core_pages.project_rows(site, [], "vi") and made == []
+    core_pages.project_rows(site, [first], "vi")
+    core_pages.project_rows(site, [first, *others], "vi")
+    core_pages.project_rows(site, [first], "en")
+    assert len(made) == 1 + len(others) + 1
 
 
 def test_project_rows_keep_the_order_of_the_records(site):
