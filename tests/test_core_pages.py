@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import copy
 
-from pipeline import core_pages
+import pytest
+from conftest import TINY, count_calls, write_package
+
+from pipeline import core_pages, incremental, plugin
 from pipeline.load import load_package
-from pipeline.pages import Page, SiteData, page_extras
+from pipeline.pages import Page, SiteData, builders, page_extras
 from pipeline.site_settings import with_defaults
+from pipeline.validate import validate_package
 
 NBSP = "\u00a0"
 
@@ -46,8 +50,6 @@ def test_project_view(site, lang, project_id, expected):
 
 def test_a_display_row_is_made_once_per_language_when_a_page_first_shows_it(
         site, monkeypatch):
-    from conftest import count_calls
-
     made = count_calls(monkeypatch, core_pages, "project_view")
     first, *others = site.records("projects")
     assert [] == core_pages.project_rows(site, [], "vi") and made == []
@@ -166,6 +168,9 @@ def test_totals_count_and_sum_with_missing_amounts_as_zero(rows, as_generator):
 #: The resources that are not build-wide (``plugin.REFERENCE_TABLES`` are): a keyed page's
 #: source must change whenever a cell of them that its context shows changes.
 PAGE_DATA = ("projects", "establishments", "annual-plans")
+#: The modules whose builders key pages: the tests below build only theirs (the statistics
+#: builder would triple their time). A module that starts keying its pages goes here.
+KEYED_MODULES = ["pipeline.core_pages"]
 
 
 def keyed_pages(data, page_size: int = 2
@@ -175,9 +180,6 @@ def keyed_pages(data, page_size: int = 2
     build-wide. Only the core pages' addresses count as build-wide (the statistics'
     depend on the data too): stricter than a build, which would render every page again
     when any address moved."""
-    from pipeline import incremental, plugin
-    from pipeline.pages import builders
-
     package, _ = load_package(data)
     (data.parent / "content").mkdir(exist_ok=True)
     settings = with_defaults({"SITEURL": "https://kc.example", "KC_PAGE_SIZE": page_size,
@@ -185,7 +187,7 @@ def keyed_pages(data, page_size: int = 2
     site = SiteData(package, settings)
     urls, keyed = set(), {}
     for lang in settings["KC_LANGUAGES"]:
-        for build in builders(["pipeline.core_pages"]):
+        for build in builders(KEYED_MODULES):
             for page in build(site, lang):
                 urls.add(page.url)
                 if page.source is not None:
@@ -212,12 +214,6 @@ def test_a_keyed_page_s_context_changes_only_with_its_source(tmp_path):
     parts are keyed too; the last establishment has no project, so that its page's source
     cannot borrow its record's digest from its projects'. A change the package's rules
     reject is not published: skipped."""
-    import copy
-
-    from conftest import TINY, write_package
-
-    from pipeline.validate import validate_package
-
     data = copy.deepcopy(TINY)
     data["establishments"].append(dict(data["establishments"][0], establishment_id="e-04-0003",
                                        name="Hợp tác xã Dệt thổ cẩm Quảng Hòa", sector="MECH"))
@@ -252,10 +248,6 @@ def test_a_corrected_title_moves_the_sources_of_the_pages_that_show_it_only(tmp_
     """A title shown in one part of a list renders that part again, not the list's other
     parts (one row per part here). Sources cover both languages: the English pages that
     list the project are keyed again too, though they show its English title."""
-    import copy
-
-    from conftest import TINY, write_package
-
     rows = copy.deepcopy(TINY)
     rows["projects"][0]["title_vi"] += " (đã sửa)"
     base_wide, base = keyed_pages(write_package(tmp_path / "base" / "data", TINY), 1)
@@ -266,3 +258,13 @@ def test_a_corrected_title_moves_the_sources_of_the_pages_that_show_it_only(tmp_
     assert changed <= moved
     assert {key for key in moved if key[1] == "vi"} == {key for key in changed if key[1] == "vi"}
     assert any("/page/" in url for url, _ in pages) and len(moved) < len(pages) / 3
+
+
+def test_only_the_modules_the_key_tests_cover_key_their_pages(tiny_package, tmp_path):
+    settings = with_defaults({"SITEURL": "https://kc.example", "PATH": str(tmp_path)})
+    plugin.import_page_modules(settings["KC_PAGE_MODULES"])
+    site = SiteData(load_package(tiny_package)[0], settings)
+    keyed = {build.__module__ for build in builders(settings["KC_PAGE_MODULES"])
+             for lang in settings["KC_LANGUAGES"] for page in build(site, lang)
+             if page.source is not None}
+    assert set(KEYED_MODULES) == keyed
