@@ -216,8 +216,7 @@ def page_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
     """
     own = getattr(page, "context", None) or {}
     shadowed = {k: v for k, v in own.items() if k not in context or context[k] is not v}
-    encoded = encode_fast((rel_path, lang, page.template, page.url, page.kind, page.title,
-                      page.body, getattr(page, "shared", False), context, shadowed))
+    encoded = encode_fast((*page_fields(rel_path, page, lang), context, shadowed))
     return None if encoded is None else digest(build_key, encoded)
 
 
@@ -226,9 +225,14 @@ def source_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
     """The fingerprint of a keyed page (``Page.source``, ``pipeline/pages.py``): its own
     context is left unmade and stands in as its source; the providers' ``extras`` are
     encoded as for any page. Distinct from every ``page_fingerprint`` (a marker part)."""
-    encoded = encode_fast((rel_path, lang, page.template, page.url, page.kind, page.title,
-                           page.body, getattr(page, "shared", False), extras))
+    encoded = encode_fast((*page_fields(rel_path, page, lang), extras))
     return None if encoded is None else digest(build_key, b"source", page.source, encoded)
+
+
+def page_fields(rel_path: str, page: Any, lang: str) -> tuple:
+    """What every page's fingerprint holds besides its context: where and how it is written."""
+    return (rel_path, lang, page.template, page.url, page.kind, page.title, page.body,
+            getattr(page, "shared", False))
 
 
 # -- the manifest -------------------------------------------------------------------------------

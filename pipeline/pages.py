@@ -31,15 +31,14 @@ context changes while its source stays the same.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from pipeline.incremental import encode_fast
 from pipeline.load import Package
 
 LANGUAGES = ("vi", "en")
@@ -103,15 +102,13 @@ class Deferred(Mapping):
 
 
 def digest_of(value: Any) -> bytes:
-    """16 bytes that differ for values that differ: ``value`` pickled (without the memo,
-    so that equal values give equal bytes whatever objects they share), then blake2b.
-    For records and tuples of plain values; the incremental build's own encoding
-    (``pipeline.incremental``) handles sets and anything that cannot be pickled."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+    """16 bytes that differ for values that differ: ``value`` in the incremental build's
+    encoding of page contexts (``incremental.encode_fast``), then blake2b. For records and
+    lists of them, which always encode."""
+    encoded = encode_fast(value)
+    if encoded is None:
+        raise TypeError(f"cannot digest a {type(value).__name__}")
+    return hashlib.blake2b(encoded, digest_size=16).digest()
 
 
 def joined_digest(parts: Iterable[bytes]) -> bytes:

@@ -370,15 +370,13 @@ class DataPagesGenerator(Generator):
         """Render (or copy) one page into the output folder, unless ``reuse`` kept it."""
         rel = self.rel_path(page, lang)
         extras = {} if page.body is not None else page_extras(self.site, page, lang)
-        if page.source is not None and hasattr(reuse, "unchanged_source"):
-            # A keyed page: its source tells, and its context is made only to render it.
-            if reuse.unchanged_source(rel, page, lang, extras):
-                return
-            context = {**page.context, **extras}
-        else:
-            context = page.context if page.body is not None else {**page.context, **extras}
-            if reuse is not None and reuse.unchanged(rel, page, lang, context):
-                return
+        # A keyed page: its source tells, and its context is made only to render it.
+        keyed = page.source is not None and hasattr(reuse, "unchanged_source")
+        if keyed and reuse.unchanged_source(rel, page, lang, extras):
+            return
+        context = page.context if page.body is not None else {**page.context, **extras}
+        if not keyed and reuse is not None and reuse.unchanged(rel, page, lang, context):
+            return
         path = Path(self.output_path, rel)
         self.ensure_folder(path.parent)
         if reuse is not None:
