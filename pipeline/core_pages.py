@@ -328,16 +328,32 @@ def part_context(site: SiteData, context: dict, opening: dict | None,
 
 
 def browse(site: SiteData, base: str, template: str, kind: str, title: str,
-           rows: list[dict], sorts: dict[str, Callable[[dict], object]]) -> Iterator[Page]:
-    """A list sortable by link: the first sort at ``base``, the others at ``base/by-x/``."""
+           rows: list[dict], sorts: dict[str, Callable[[dict], object]],
+           sources: list[bytes]) -> Iterator[Page]:
+    """A list sortable by link: the first sort at ``base``, the others at ``base/by-x/``.
+
+    ``sources``: each row's digest (``digest_of`` of the row, or of the record it shows
+    columns of). Each part is keyed by its rows' sources and where it stands, so a
+    corrected title renders the part of each sort that shows it, not the 3,000 parts of a
+    national project list; a part's context is made only to render it.
+    """
     size = site.settings["KC_PAGE_SIZE"]
+    urls = sort_urls(base, sorts)
     for position, (sort, key) in enumerate(sorts.items()):
         sort_base = base if position == 0 else f"{base}by-{sort}/"
-        ordered = sorted(rows, key=key)
+        ordered = sorted(zip(rows, sources, strict=True), key=lambda pair: key(pair[0]))
         for url, chunk, pager in paginate(sort_base, ordered, size):
-            yield Page(url, template, {"rows": chunk, "pager": pager, "sort": sort,
-                                       "sort_urls": sort_urls(base, sorts),
-                                       "count": len(rows)}, kind, title)
+            shown = [row for row, _ in chunk]
+            where = digest_of((sort, urls, len(rows), pager))
+            yield Page(url, template, Deferred(functools.partial(
+                browse_context, shown, pager, sort, urls, len(rows))), kind, title,
+                source=joined_digest([where, *(source for _, source in chunk)]))
+
+
+def browse_context(rows: list[dict], pager: Any, sort: str, urls: dict[str, str],
+                   count: int) -> dict:
+    """The context of one part of a ``browse`` list."""
+    return {"rows": rows, "pager": pager, "sort": sort, "sort_urls": urls, "count": count}
 
 
 def sort_urls(base: str, sorts: dict) -> dict[str, str]:
@@ -398,11 +414,12 @@ PROJECT_LIST = ("project_id", "title_vi", "title_en", "year", "content_type", "l
 def establishment_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
     rows = site.memo("establishment-list", lambda: columns(
         site.memo("establishment-rows", lambda: establishment_rows(site)), ESTABLISHMENT_LIST))
+    sources = site.memo("establishment-list-sources", lambda: [digest_of(r) for r in rows])
     yield from browse(site, "establishments/", "establishments.html", "establishment-list",
                       title_in(lang, "Cơ sở được hỗ trợ", "Supported establishments"), rows,
                       {"name": lambda r: r["name"],
                        "amount": lambda r: (-r["state_support_vnd"], r["name"]),
-                       "projects": lambda r: (-r["projects"], r["name"])})
+                       "projects": lambda r: (-r["projects"], r["name"])}, sources)
 
 
 @register("establishment")
@@ -484,11 +501,15 @@ def csv_bytes(header: list[str], rows: list[tuple]) -> bytes:
 @register("projects")
 def project_list_pages(site: SiteData, lang: str) -> Iterator[Page]:
     rows = site.memo("project-list", lambda: columns(site.records("projects"), PROJECT_LIST))
+    digests = site.digests("projects", "project_id")  # of the records the rows show
+    sources = site.memo("project-list-sources", lambda: [digests[r["project_id"]]
+                                                         for r in rows])
     yield from browse(site, "projects/", "projects.html", "project-list",
                       title_in(lang, "Đề án khuyến công", "Industrial-promotion projects"), rows,
                       {"year": lambda r: (-r["year"], r["project_id"]),
                        "amount": lambda r: (-r["state_support_vnd"], r["project_id"]),
-                       "title": lambda r: (localized(r, "title", lang), r["project_id"])})
+                       "title": lambda r: (localized(r, "title", lang), r["project_id"])},
+                      sources)
 
 
 @register("project")
