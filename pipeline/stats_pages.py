@@ -15,6 +15,7 @@ most ``MAX_LIST_PAGES`` parts long: beyond that the reader is sent to the projec
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,10 +28,14 @@ from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
 from pipeline import charts, statistics_doc, stats
+from pipeline.core_pages import project_rows, project_sources
 from pipeline.formatting import MISSING, billions, locale
 from pipeline.pages import (
+    Deferred,
     Page,
     SiteData,
+    digest_of,
+    joined_digest,
     last_language,
     paginate,
     plain,
@@ -414,6 +419,7 @@ def back_url(section: Section) -> str:
 def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]:
     """One list per generated row link, paginated like every other list and capped."""
     size = site.settings.get("KC_PAGE_SIZE", 50)
+    sources = project_sources(site)
     for url, (section, row) in listed_rows(published).items():
         label = row.label_vi if lang == "vi" else row.label_en
         title = f"{section.title(lang)}: {label}"
@@ -432,10 +438,21 @@ def row_pages(site: SiteData, published: Published, lang: str) -> Iterator[Page]
         capped = None if len(shown) == len(records) else WORDS[lang]["capped"].format(
             shown=decimal_text(len(shown), lang), count=decimal_text(len(records), lang))
         summary = chosen(site, published, section, row).totals
+        listed = {**base, "totals": summary, "capped": capped, "csv": PROJECTS_CSV}
+        shared = digest_of(listed)
         for part, chunk, pager in paginate(url, shown, size):
             yield Page(part, "statistics_rows.html",
-                       {**base, "projects": chunk, "pager": pager, "totals": summary,
-                        "capped": capped, "csv": PROJECTS_CSV}, "statistics-rows", title)
+                       Deferred(functools.partial(rows_context, site, listed, chunk, pager,
+                                                  lang)), "statistics-rows", title,
+                       source=joined_digest([shared, digest_of(pager),
+                                             *(sources[r["project_id"]] for r in chunk)]))
+
+
+def rows_context(site: SiteData, listed: dict, chunk: list[dict], pager: Any,
+                 lang: str) -> dict:
+    """The context of one part of a generated project list: its display rows are made
+    only when it is rendered."""
+    return {**listed, "projects": project_rows(site, chunk, lang), "pager": pager}
 
 
 def section_view_light(section: Section, lang: str) -> dict:
