@@ -132,12 +132,11 @@ def encode_fast(value: Any) -> bytes | None:
 
 def digest(*parts: bytes | str) -> str:
     """A short, stable hash of the parts (blake2b: fast, and 128 bits is plenty here)."""
-    hasher = hashlib.blake2b(digest_size=16)
+    joined = []  # one update: a national republish digests 180,000 pages of four parts
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "little"))
-        hasher.update(data)
-    return hasher.hexdigest()
+        joined += (len(data).to_bytes(8, "little"), data)
+    return hashlib.blake2b(b"".join(joined), digest_size=16).hexdigest()
 
 
 def tree_digest(root: Path) -> str:

@@ -346,15 +346,27 @@ def provide(name: str) -> Callable[[ContextProvider], ContextProvider]:
 
     def add(provider: ContextProvider) -> ContextProvider:
         PROVIDERS[name] = provider
+        CHOSEN_PROVIDERS.clear()
         return provider
 
     return add
 
 
+#: ``providers(modules)`` by registry and modules, emptied whenever a provider is added:
+#: asked once per page (180,000 times in a national build).
+CHOSEN_PROVIDERS: dict[tuple, list[ContextProvider]] = {}
+
+
 def providers(modules: Iterable[str] | None = None) -> list[ContextProvider]:
     """Registered providers in registration order, only those of ``modules`` if given."""
-    chosen = None if modules is None else set(modules)
-    return [p for p in PROVIDERS.values() if chosen is None or p.__module__ in chosen]
+    names = None if modules is None else tuple(modules)
+    key = (id(PROVIDERS), len(PROVIDERS), names)
+    found = CHOSEN_PROVIDERS.get(key)
+    if found is None:
+        chosen = None if names is None else set(names)
+        found = CHOSEN_PROVIDERS[key] = [p for p in PROVIDERS.values()
+                                         if chosen is None or p.__module__ in chosen]
+    return found
 
 
 def page_extras(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
