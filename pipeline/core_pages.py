@@ -275,7 +275,8 @@ def listing(site: SiteData, base: str, template: str, kind: str, title: str,
             context: dict | Callable[[], dict], rows: list[dict], lang: str,
             per_part: Callable[[list[dict]], dict] | None = None,
             opening: dict | Callable[[], dict] | None = None,
-            source: bytes | None = None, opening_source: bytes = BUILD_WIDE) -> Iterator[Page]:
+            source: bytes | None = None, opening_source: bytes = BUILD_WIDE,
+            whole: bool = False) -> Iterator[Page]:
     """An entity page whose project table continues on ``base/page/N/`` when long.
 
     Totals are of all rows, so every part shows the same sums; ``projects`` holds the
@@ -290,7 +291,8 @@ def listing(site: SiteData, base: str, template: str, kind: str, title: str,
     then keyed by them, the totals and its own rows' sources (``project_sources``): a
     corrected title renders the one part that shows it, not the hundred parts of its
     content's list. Its context is made only when it is rendered; ``context`` and
-    ``opening`` may then be functions that make them.
+    ``opening`` may then be functions that make them. ``whole``: the sources cover what
+    the providers add to every part too (``Page.whole``).
     """
     summary = totals(rows)
     if source is None:
@@ -314,7 +316,7 @@ def listing(site: SiteData, base: str, template: str, kind: str, title: str,
         if pager.number == 1:
             own.append(opening_source)
         yield Page(url, template, Deferred(functools.partial(part, chunk, pager)), kind,
-                   title, source=joined_digest(shared + own))
+                   title, source=joined_digest(shared + own), whole=whole)
 
 
 def part_context(site: SiteData, context: dict, opening: dict | None,
@@ -429,6 +431,7 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     units = site.index("admin-units", "unit_id")
     sectors = site.index("sectors", "code")
     digests = site.digests("establishments", "establishment_id")
+    known = project_sources(site)
 
     def context(e: dict, ident: str, base: str) -> dict:
         return {"establishment": e, "story": site.story_for(ident, lang),
@@ -440,10 +443,14 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
         ident = e["establishment_id"]
         rows = by_establishment.get(ident, [])
         base = f"establishments/{ident}/"
+        # Its record and every project's: all that its search filters (on every part) and
+        # its own statistics (on the first) are made of besides build-wide values.
         yield from listing(site, base, "establishment.html", "establishment", e["name"],
                            functools.partial(context, e, ident, base), rows, lang,
                            lambda chunk: {"places": place_rows(site, chunk, lang)},
-                           source=digests[ident])
+                           source=joined_digest([digests[ident],
+                                                 *(known[r["project_id"]] for r in rows)]),
+                           whole=True)
         if first_language(site, lang):
             yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
                        body=project_csv(site, ident), shared=True)
@@ -530,7 +537,7 @@ def project_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for p in site.records("projects"):
         yield Page(f"projects/{p['project_id']}/", "project.html",
                    Deferred(functools.partial(context, p)), "project",
-                   localized(p, "title", lang), source=known[p["project_id"]])
+                   localized(p, "title", lang), source=known[p["project_id"]], whole=True)
 
 
 def field_titles(fields: list[dict], lang: str) -> tuple[tuple[str, str], ...]:

@@ -25,7 +25,8 @@ its context ``Deferred``. The incremental build then keys the page by the source
 encoding its context, and makes the context only for a page it renders: a republish after
 one corrected row no longer builds and hashes the contexts of 150,000 unchanged pages.
 ``tests/test_core_pages.py`` changes every cell of the data and checks that no keyed page's
-context changes while its source stays the same.
+context changes while its source stays the same. A keyed page is ``whole`` when its source
+covers what the providers add to it too: their extras are then made only to render it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class Page:
     body: bytes | None = None
     shared: bool = False
     source: bytes | None = None
+    #: The source covers the providers' extras too (see the module's docstring).
+    whole: bool = False
 
     @property
     def save_as(self) -> str:

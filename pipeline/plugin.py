@@ -369,11 +369,15 @@ class DataPagesGenerator(Generator):
     def write(self, page: Page, lang: str, shared: dict, reuse: Any = None) -> None:
         """Render (or copy) one page into the output folder, unless ``reuse`` kept it."""
         rel = self.rel_path(page, lang)
-        extras = {} if page.body is not None else page_extras(self.site, page, lang)
-        # A keyed page: its source tells, and its context is made only to render it.
+        # A keyed page: its source tells, and its context is made only to render it (its
+        # extras too when the source covers them: a ``whole`` page).
         keyed = page.source is not None and hasattr(reuse, "unchanged_source")
+        later = keyed and page.whole
+        extras = {} if page.body is not None or later else page_extras(self.site, page, lang)
         if keyed and reuse.unchanged_source(rel, page, lang, extras):
             return
+        if later:
+            extras = page_extras(self.site, page, lang)
         context = page.context if page.body is not None else {**page.context, **extras}
         if not keyed and reuse is not None and reuse.unchanged(rel, page, lang, context):
             return

@@ -177,15 +177,15 @@ KEYED_MODULES = ["pipeline.core_pages", "pipeline.stats_pages"]
 def keyed_pages(data, page_size: int = 2
                 ) -> tuple[bytes, dict[tuple[str, str], tuple[bytes, bytes]]]:
     """(the build-wide values a page may read, encoded; per keyed page and language, its
-    source and its context made and encoded). No content: stories and photos are
-    build-wide. Only the core pages' addresses count as build-wide (the statistics'
-    depend on the data too): stricter than a build, which would render every page again
-    when any address moved."""
+    source and its context made and encoded, with the providers' extras for a whole page).
+    No content: stories and photos are build-wide. Only the keyed modules' addresses count
+    as build-wide: stricter than a build, which would render every page again when any
+    address moved."""
     package, _ = load_package(data)
     (data.parent / "content").mkdir(exist_ok=True)
     settings = with_defaults({"SITEURL": "https://kc.example", "KC_PAGE_SIZE": page_size,
                               "PATH": str(data.parent / "content")})
-    plugin.import_page_modules(KEYED_MODULES)
+    plugin.import_page_modules([*KEYED_MODULES, *settings["KC_PAGE_MODULES"]])
     site = SiteData(package, settings)
     urls, keyed = set(), {}
     for lang in settings["KC_LANGUAGES"]:
@@ -193,8 +193,10 @@ def keyed_pages(data, page_size: int = 2
             for page in build(site, lang):
                 urls.add(page.url)
                 if page.source is not None:
-                    keyed[page.url, lang] = (page.source,
-                                             incremental.encode_fast(dict(page.context)))
+                    context = dict(page.context)
+                    if page.whole:  # what the providers add is keyed by the source too
+                        context.update(page_extras(site, page, lang))
+                    keyed[page.url, lang] = (page.source, incremental.encode_fast(context))
     wide = incremental.encode((sorted(urls), package.descriptor,
                                {name: site.records(name) for name in plugin.REFERENCE_TABLES}))
     return wide, keyed
@@ -214,11 +216,16 @@ def test_a_keyed_page_s_context_changes_only_with_its_source(tmp_path):
     source stayed the same (and the build-wide values too) must have the very context it
     had, or a republish would keep a stale page. Lists of two rows per part, so that later
     parts are keyed too; the last establishment has no project, so that its page's source
-    cannot borrow its record's digest from its projects'. A change the package's rules
-    reject is not published: skipped."""
+    cannot borrow its record's digest from its projects'; the first project's establishment
+    has three, so that its page has two parts, each with search filters made of all three
+    projects. A change the package's rules reject is not published: skipped."""
     data = copy.deepcopy(TINY)
     data["establishments"].append(dict(data["establishments"][0], establishment_id="e-04-0003",
                                        name="Hợp tác xã Dệt thổ cẩm Quảng Hòa", sector="MECH"))
+    first = data["projects"][0]
+    data["projects"][1:1] = [dict(first, project_id=f"p-04-2019-00{n}") for n in (2, 3)]
+    data["annual-plans"][0].update(planned_vnd="600000000", approved_vnd="450000000",
+                                   disbursed_vnd="450000000")  # the three projects' sums
     base_wide, base = keyed_pages(write_package(tmp_path / "base" / "data", data))
     checked, kept, moved, stale = 0, 0, 0, []
     for name in PAGE_DATA:
