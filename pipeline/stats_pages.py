@@ -35,6 +35,7 @@ from pipeline.pages import (
     Page,
     SiteData,
     digest_of,
+    first_language,
     joined_digest,
     last_language,
     paginate,
@@ -466,14 +467,26 @@ def exported(site: SiteData) -> bool:
     return any(d.get("path") == JSON_URL for d in site.settings.get("KC_DOWNLOADS") or [])
 
 
-def shared_files(site: SiteData, published: Published) -> Iterator[Page]:
+def shared_files(site: SiteData, published: Published, lang: str) -> Iterator[Page]:
     """The per-section CSVs, and statistics.json unless the export step wrote it (data/ is
-    the export's folder; the file is written exactly once either way)."""
-    for section in published.sections:
+    the export's folder; the file is written exactly once either way).
+
+    14,000 CSVs at national scale: a site in two languages makes every other one in each
+    language's process (the first also writes the establishments' CSVs, the last the
+    statistics.json), so that neither process waits for the other. Only the first and the
+    last language make any.
+    """
+    first, last = first_language(site, lang), last_language(site, lang)
+    sections = published.sections
+    if first != last:
+        sections = sections[0::2] if first else sections[1::2]
+    elif not first:
+        return
+    for section in sections:
         body = statistics_doc.section_csv(section).encode("utf-8")
         yield Page(section.csv_url, None, {}, "statistics-csv", section.title_en, body=body,
                    shared=True)
-    if exported(site):
+    if not last or exported(site):
         return
     document = statistics_doc.document(published.sections, site.package,
                                        published.inputs.period)
@@ -558,5 +571,4 @@ def statistics_pages(site: SiteData, lang: str) -> Iterator[Page]:
     for view in views:
         yield from section_pages(view, lang)
     yield from row_pages(site, published, lang)
-    if last_language(site, lang):  # 14,000 CSVs at national scale: the lighter process
-        yield from shared_files(site, published)
+    yield from shared_files(site, published, lang)
