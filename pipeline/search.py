@@ -45,6 +45,7 @@ What is indexed (``prepared``), in the staged copy only (the published pages are
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -54,10 +55,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -136,6 +138,8 @@ class Partition:
     name: str
     pages: tuple[str, ...]
     key: str
+    #: Each page's digest (``page_digest``), in the order of ``pages``; empty when unknown.
+    digests: tuple[bytes, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def folder(self) -> str:
@@ -254,8 +258,16 @@ class PageDigests:
         self.memory = FileMemory(cache, "search-pages", DIGEST_SALT)
         #: The scanned entries of a walk already made: their ``stat`` is done once a build.
         self.entries = {} if listing is None else dict(listing)
+        #: The digests given in this run (asked again for the partitions' stores).
+        self.given: dict[str, bytes] = {}
 
     def __call__(self, relative: str) -> bytes:
+        known = self.given.get(relative)
+        if known is None:
+            known = self.given[relative] = self.digest(relative)
+        return known
+
+    def digest(self, relative: str) -> bytes:
         path = f"{self.root}/{relative}"
         entry = self.entries.get(relative)
         status = os.stat(path) if entry is None else entry.stat()
@@ -284,8 +296,8 @@ def partitions(out_dir: Path, cache: Path | None = None,
     groups, seed = grouped_pages(out_dir, listing), salt()
     digests = PageDigests(out_dir, cache, listing)
     names = sorted(groups, key=lambda name: (name != PRIMARY, name))
-    found = [Partition(name, tuple(groups[name]), input_key(groups[name], seed, digests))
-             for name in names]
+    found = [Partition(name, tuple(groups[name]), input_key(groups[name], seed, digests),
+                       tuple(digests(page) for page in groups[name])) for name in names]
     digests.save()
     return found
 
@@ -299,18 +311,88 @@ def staging_root() -> Path | None:
     return SHARED_MEMORY if usable else None
 
 
-def stage(out_dir: Path, pages: Iterable[str], staging: Path) -> int:
-    """Write the prepared pages to ``staging`` under their output paths; returns how many."""
-    count = 0
+def stage(out_dir: Path, pages: Iterable[str], staging: Path, digests: Iterable[bytes] = (),
+          store: Path | None = None) -> int:
+    """Write the prepared pages to ``staging`` under their output paths; returns how many.
+
+    ``store`` (a folder kept between builds, one per partition) holds each prepared page
+    under its ``page_digest`` (``digests``, in the order of ``pages``): a partition indexed
+    again after one page changed prepares that page alone (preparing a thousand pages,
+    regular expressions over each, was a second of a national republish). What a page
+    has no ``<main>`` for is not stored: it is looked at again.
+    """
+    count, known = 0, iter(digests)
     for relative in pages:
-        page = prepared((out_dir / relative).read_text(encoding="utf-8"))
-        if page is None:
-            continue
+        digest = next(known, None)
+        kept = None if store is None or digest is None else store / f"{digest.hex()}.html"
+        data = stored(kept)
+        if data is None:
+            page = prepared((out_dir / relative).read_text(encoding="utf-8"))
+            if page is None:
+                continue
+            data = page.encode("utf-8")
+            if kept is not None:
+                write_new(kept, data)
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page, encoding="utf-8")
+        target.write_bytes(data)
         count += 1
     return count
+
+
+def stored(path: Path | None) -> bytes | None:
+    """A stored prepared page, or None."""
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write ``path`` as a new file renamed into place: a build stopped midway leaves no
+    half-written page to be taken for a prepared one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def prune_store(store: Path, digests: Iterable[bytes]) -> None:
+    """Remove what ``store`` holds for pages no longer in its partition."""
+    wanted = {f"{digest.hex()}.html" for digest in digests}
+    with contextlib.suppress(FileNotFoundError), os.scandir(store) as entries:
+        for entry in entries:
+            if entry.name not in wanted:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+
+
+PREPARED = "search-prepared"
+
+
+def prepared_store(cache: Path | None, part: Partition) -> Path | None:
+    """Where a partition's prepared pages are kept: under the cache, in a folder named
+    after this module's salt (``salt``: its code and Pagefind's version) and the partition."""
+    if cache is None or not part.digests:
+        return None
+    return Path(cache) / PREPARED / hashlib.sha256(salt()).hexdigest()[:16] / part.name
+
+
+def forget_stores(cache: Path | None, names: set[str]) -> None:
+    """Remove the prepared pages kept under another salt (older code), and those of
+    partitions that no longer exist."""
+    if cache is None:
+        return
+    current = hashlib.sha256(salt()).hexdigest()[:16]
+    for folder, keep in ((Path(cache) / PREPARED, {current}),
+                         (Path(cache) / PREPARED / current, names)):
+        stale: list[str] = []
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+            stale = [entry.path for entry in entries if entry.name not in keep]
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @functools.cache
@@ -366,11 +448,16 @@ def index_only(bundle: Path) -> None:
 
 
 def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool,
-                    earlier: Path | None = None) -> None:
+                    earlier: Path | None = None, cache: Path | None = None) -> None:
     """Index one partition into ``target``, reproducibly. ``earlier``: the partition's
-    bundle in the last build, whose unchanged files are kept (``adopt_unchanged``)."""
+    bundle in the last build, whose unchanged files are kept (``adopt_unchanged``);
+    ``cache``: the build's cache folder, where prepared pages are kept (``stage``)."""
+    store = prepared_store(cache, part)
     with tempfile.TemporaryDirectory(prefix="kc-search-", dir=staging_root()) as staging:
-        if stage(out_dir, part.pages, Path(staging)) == 0:
+        count = stage(out_dir, part.pages, Path(staging), part.digests, store)
+        if store is not None:
+            prune_store(store, part.digests)
+        if count == 0:
             return
         run_pagefind(Path(staging), target)
     if not (target / ENTRY).is_file():
@@ -437,20 +524,21 @@ def relink(source: str, target: str) -> int:
 
 def build_partitions(out_dir: Path, runs: list[tuple[Partition, Path, bool]],
                      earlier: dict[str, Path] | None = None,
-                     meanwhile: Callable[[], object] | None = None) -> None:
+                     meanwhile: Callable[[], object] | None = None,
+                     cache: Path | None = None) -> None:
     """Index these partitions, ``PAGEFIND_RUNS`` at a time (threads wait on the Pagefind
     processes); the first failure stops the build. ``earlier``: partition name -> its
     bundle in the last build. ``meanwhile`` is called once in this thread while the
     partitions are indexed (the build writes the sitemap then: a republish's Pagefind runs
-    leave part of the second core idle)."""
+    leave part of the second core idle). ``cache``: see ``build_partition``."""
     earlier = earlier or {}
     if not runs:
         if meanwhile is not None:
             meanwhile()
         return
     with ThreadPoolExecutor(max_workers=PAGEFIND_RUNS) as pool:
-        futures = [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name))
-                   for run in runs]
+        futures = [pool.submit(build_partition, out_dir, *run, earlier.get(run[0].name),
+                               cache) for run in runs]
         try:
             if meanwhile is not None:
                 meanwhile()
@@ -646,7 +734,8 @@ def index_site(out_dir: Path, *, previous: Path | None = None,
              in enumerate(zip(found, targets, strict=True))
              if not reused(part, target, sources, cache, primary=number == 0)]
     build_partitions(out_dir, fresh, earlier_bundles(sources, cache) if fresh else {},
-                     meanwhile)
+                     meanwhile, cache)
+    forget_stores(cache, {part.name for part in found})
     for part, target in zip(found, targets, strict=True):
         if (target / ENTRY).is_file():
             counts[part.folder], built[part.folder] = index_languages(target), target

@@ -524,6 +524,63 @@ def test_finish_site_keeps_the_walk_it_was_given_up_to_date(tmp_path):
         (name, e.stat().st_ino) for name, e in listing]
 
 
+def stored_pages(cache: Path) -> dict[str, set[str]]:
+    """Partition -> the names of the prepared pages its store holds."""
+    return {folder.name: {p.name for p in folder.iterdir()}
+            for folder in (cache / search.PREPARED).glob("*/*")}
+
+
+def test_a_partition_indexed_again_prepares_only_its_changed_pages(tmp_path, monkeypatch):
+    """The prepared pages are kept by digest: a changed establishment page is prepared
+    again, not its unchanged English twin, and the bundle is what a build without the
+    store writes; the store then holds this build's pages only."""
+    cache, changed = tmp_path / "cache", {"establishments/e-04-0001/index.html": "Đan lát mây"}
+    previous = write_site(tmp_path / "previous")
+    search.index_site(previous, cache=cache)
+    assert {"p04", "units-7", "browse", "site"} == set(stored_pages(cache))
+    before = stored_pages(cache)["p04"]
+    site, fresh = write_site(tmp_path / "site", changed), write_site(tmp_path / "fresh", changed)
+    calls = count_calls(monkeypatch, search, "prepared")
+    search.index_site(site, previous=previous, cache=cache)
+    assert 1 == len(calls)
+    monkeypatch.undo()
+    search.index_site(fresh)
+    assert bundle_files(fresh) == bundle_files(site)
+    after = stored_pages(cache)["p04"]
+    assert (2, 1) == (len(after), len(after & before))
+
+
+def test_a_stored_page_is_what_the_page_is_prepared_into(tmp_path):
+    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
+    search.index_site(site, cache=cache)
+    part = next(p for p in search.partitions(site, cache) if p.name == "units-7")
+    store = search.prepared_store(cache, part)
+    page = (site / part.pages[0]).read_text(encoding="utf-8")
+    assert search.prepared(page).encode("utf-8") == (
+        store / f"{part.digests[0].hex()}.html").read_bytes()
+
+
+def test_a_cache_without_stores_is_fine_when_every_partition_is_reused(indexed, tmp_path):
+    """A cache from before the stores existed, every partition linked from the previous
+    build: nothing to prepare, nothing to remove."""
+    previous, _ = indexed
+    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
+    cache.mkdir()
+    assert 4 == search.index_site(site, previous=previous, cache=cache).reused
+    assert not (cache / search.PREPARED).exists()
+
+
+def test_stores_of_other_code_and_of_partitions_gone_are_removed(tmp_path):
+    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
+    (cache / search.PREPARED / "older-code" / "p04").mkdir(parents=True)
+    search.index_site(site, cache=cache)
+    current = next(p for p in (cache / search.PREPARED).iterdir())
+    (current / "p99").mkdir()
+    search.index_site(site, cache=cache)
+    assert ([current.name], {"p04", "units-7", "browse", "site"}) == (
+        [p.name for p in (cache / search.PREPARED).iterdir()], set(stored_pages(cache)))
+
+
 def test_a_partition_indexed_again_keeps_its_unchanged_files(indexed, tmp_path):
     previous, _ = indexed
     changed = {"establishments/e-04-0001/index.html": "Đan lát mây"}
