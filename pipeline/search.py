@@ -55,7 +55,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -65,6 +64,7 @@ from pathlib import Path
 
 from pipeline import pagefind_bundle, seo
 from pipeline.checks import FileMemory, Listing
+from pipeline.incremental import write_atomically
 
 BUNDLE = "pagefind"
 PARTS = "parts"
@@ -331,8 +331,8 @@ def stage(out_dir: Path, pages: Iterable[str], staging: Path, digests: Iterable[
             if page is None:
                 continue
             data = page.encode("utf-8")
-            if kept is not None:
-                write_new(kept, data)
+            if kept is not None:  # renamed into place: never a half-written page
+                write_atomically(kept, data)
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -348,15 +348,6 @@ def stored(path: Path | None) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-def write_new(path: Path, data: bytes) -> None:
-    """Write ``path`` as a new file renamed into place: a build stopped midway leaves no
-    half-written page to be taken for a prepared one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def prune_store(store: Path, digests: Iterable[bytes]) -> None:
@@ -451,8 +442,10 @@ def build_partition(out_dir: Path, part: Partition, target: Path, primary: bool,
                     earlier: Path | None = None, cache: Path | None = None) -> None:
     """Index one partition into ``target``, reproducibly. ``earlier``: the partition's
     bundle in the last build, whose unchanged files are kept (``adopt_unchanged``);
-    ``cache``: the build's cache folder, where prepared pages are kept (``stage``)."""
-    store = prepared_store(cache, part)
+    ``cache``: the build's cache folder, where the prepared pages of a partition indexed
+    again are kept (``stage``; not those of a first build: 33,000 files at national
+    scale, four seconds of a full publish, for partitions a republish may never touch)."""
+    store = None if earlier is None else prepared_store(cache, part)
     with tempfile.TemporaryDirectory(prefix="kc-search-", dir=staging_root()) as staging:
         count = stage(out_dir, part.pages, Path(staging), part.digests, store)
         if store is not None:

@@ -531,17 +531,23 @@ def stored_pages(cache: Path) -> dict[str, set[str]]:
 
 
 def test_a_partition_indexed_again_prepares_only_its_changed_pages(tmp_path, monkeypatch):
-    """The prepared pages are kept by digest: a changed establishment page is prepared
-    again, not its unchanged English twin, and the bundle is what a build without the
-    store writes; the store then holds this build's pages only."""
-    cache, changed = tmp_path / "cache", {"establishments/e-04-0001/index.html": "Đan lát mây"}
-    previous = write_site(tmp_path / "previous")
-    search.index_site(previous, cache=cache)
-    assert {"p04", "units-7", "browse", "site"} == set(stored_pages(cache))
+    """The prepared pages of a partition indexed again are kept by digest (not those of a
+    first build): when it is indexed again, a changed establishment page is prepared, not
+    its unchanged English twin, and the bundle is what a build without the store writes;
+    the store then holds this build's pages only."""
+    cache = tmp_path / "cache"
+    page = "establishments/e-04-0001/index.html"
+    first = write_site(tmp_path / "first")
+    search.index_site(first, cache=cache)
+    assert {} == stored_pages(cache)
+    second = write_site(tmp_path / "second", {page: "Đan lát mây"})
+    search.index_site(second, previous=first, cache=cache)
     before = stored_pages(cache)["p04"]
-    site, fresh = write_site(tmp_path / "site", changed), write_site(tmp_path / "fresh", changed)
+    assert ({"p04"}, 2) == (set(stored_pages(cache)), len(before))
+    site = write_site(tmp_path / "site", {page: "Đan lát mây tre"})
+    fresh = write_site(tmp_path / "fresh", {page: "Đan lát mây tre"})
     calls = count_calls(monkeypatch, search, "prepared")
-    search.index_site(site, previous=previous, cache=cache)
+    search.index_site(site, previous=second, cache=cache)
     assert 1 == len(calls)
     monkeypatch.undo()
     search.index_site(fresh)
@@ -551,8 +557,10 @@ def test_a_partition_indexed_again_prepares_only_its_changed_pages(tmp_path, mon
 
 
 def test_a_stored_page_is_what_the_page_is_prepared_into(tmp_path):
-    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
-    search.index_site(site, cache=cache)
+    previous, cache = write_site(tmp_path / "previous"), tmp_path / "cache"
+    search.index_site(previous, cache=cache)
+    site = write_site(tmp_path / "site", {"districts/047/index.html": "Hạt dẻ rang"})
+    search.index_site(site, previous=previous, cache=cache)
     part = next(p for p in search.partitions(site, cache) if p.name == "units-7")
     store = search.prepared_store(cache, part)
     page = (site / part.pages[0]).read_text(encoding="utf-8")
@@ -571,13 +579,15 @@ def test_a_cache_without_stores_is_fine_when_every_partition_is_reused(indexed, 
 
 
 def test_stores_of_other_code_and_of_partitions_gone_are_removed(tmp_path):
-    site, cache = write_site(tmp_path / "site"), tmp_path / "cache"
+    previous, cache = write_site(tmp_path / "previous"), tmp_path / "cache"
     (cache / search.PREPARED / "older-code" / "p04").mkdir(parents=True)
-    search.index_site(site, cache=cache)
+    search.index_site(previous, cache=cache)
+    site = write_site(tmp_path / "site", {"districts/047/index.html": "Hạt dẻ rang"})
+    search.index_site(site, previous=previous, cache=cache)
     current = next(p for p in (cache / search.PREPARED).iterdir())
     (current / "p99").mkdir()
-    search.index_site(site, cache=cache)
-    assert ([current.name], {"p04", "units-7", "browse", "site"}) == (
+    search.index_site(site, previous=previous, cache=cache)
+    assert ([current.name], {"units-7"}) == (
         [p.name for p in (cache / search.PREPARED).iterdir()], set(stored_pages(cache)))
 
 
