@@ -36,7 +36,6 @@ from pipeline.pages import (
     joined_digest,
     paginate,
     prepare,
-    provide,
     register,
 )
 
@@ -221,12 +220,6 @@ def project_rows(site: SiteData, records: Iterable[dict], lang: str) -> list[dic
     return rows
 
 
-def is_raw_projects(rows: Any) -> bool:
-    """A non-empty list of project records, not yet display rows."""
-    return (isinstance(rows, list) and bool(rows) and isinstance(rows[0], dict)
-            and "project_id" in rows[0] and "href" not in rows[0])
-
-
 @prepare("records", early=True)
 def records(site: SiteData) -> None:
     """Every resource's public records, which most builders read (0.3 s at national scale)."""
@@ -253,20 +246,6 @@ def project_sources(site: SiteData) -> dict[str, bytes]:
                 for p in site.records("projects")}
 
     return site.memo("project-sources", compute)
-
-
-@provide("project-rows")
-def displayed_projects(site: SiteData, page: Page, lang: str) -> Mapping[str, Any]:
-    """Display rows for a page whose builder put raw project records in ``projects``.
-
-    The project table only reads display rows; this lets another module's builder (the
-    statistics row lists) keep handing over records. A keyed page's context is not made to
-    tell: its builder (``listing``) gives display rows.
-    """
-    if isinstance(page.context, Deferred) and not page.context.made:
-        return {}
-    projects = page.context.get("projects")
-    return {"projects": project_rows(site, projects, lang)} if is_raw_projects(projects) else {}
 
 
 # --- helpers for builders -----------------------------------------------------------------

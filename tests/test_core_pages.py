@@ -9,7 +9,7 @@ from conftest import TINY, count_calls, write_package
 
 from pipeline import core_pages, incremental, plugin
 from pipeline.load import load_package
-from pipeline.pages import Page, SiteData, builders, page_extras
+from pipeline.pages import SiteData, builders, page_extras
 from pipeline.site_settings import with_defaults
 from pipeline.validate import validate_package
 
@@ -63,23 +63,6 @@ def test_project_rows_keep_the_order_of_the_records(site):
     records = list(reversed(site.records("projects")))
     rows = core_pages.project_rows(site, records, "en")
     assert [r["project_id"] for r in records] == [row["id"] for row in rows]
-
-
-@pytest.mark.parametrize(("context", "expected_ids"), [
-    ({}, None),
-    ({"projects": []}, None),
-    ({"projects": "raw-records"}, ["p-04-2021-002", "p-04-2021-001"]),
-    ({"projects": "display-rows"}, None),
-])
-def test_a_page_with_raw_project_records_gets_display_rows(site, context, expected_ids):
-    """Another module's builder may hand over records; its template still gets display rows."""
-    records = list(reversed(site.records("projects")))[:2]
-    if context.get("projects") == "raw-records":
-        context = {"projects": records}
-    elif context.get("projects") == "display-rows":
-        context = {"projects": core_pages.project_rows(site, records, "vi")}
-    extras = core_pages.displayed_projects(site, Page("x/", "x.html", context, "x", "X"), "vi")
-    assert expected_ids == ([row["id"] for row in extras["projects"]] if extras else None)
 
 
 def test_listing_pages_carry_display_rows_and_places(site):
