@@ -363,12 +363,17 @@ def prune_store(store: Path, digests: Iterable[bytes]) -> None:
 PREPARED = "search-prepared"
 
 
+def prepared_root(cache: Path) -> Path:
+    """The stores of this code: a folder named after this module's salt (``salt``: its
+    code and Pagefind's version) under the cache."""
+    return Path(cache) / PREPARED / hashlib.sha256(salt()).hexdigest()[:16]
+
+
 def prepared_store(cache: Path | None, part: Partition) -> Path | None:
-    """Where a partition's prepared pages are kept: under the cache, in a folder named
-    after this module's salt (``salt``: its code and Pagefind's version) and the partition."""
+    """Where a partition's prepared pages are kept (``prepared_root``, then its name)."""
     if cache is None or not part.digests:
         return None
-    return Path(cache) / PREPARED / hashlib.sha256(salt()).hexdigest()[:16] / part.name
+    return prepared_root(cache) / part.name
 
 
 def forget_stores(cache: Path | None, names: set[str]) -> None:
@@ -376,9 +381,8 @@ def forget_stores(cache: Path | None, names: set[str]) -> None:
     partitions that no longer exist."""
     if cache is None:
         return
-    current = hashlib.sha256(salt()).hexdigest()[:16]
-    for folder, keep in ((Path(cache) / PREPARED, {current}),
-                         (Path(cache) / PREPARED / current, names)):
+    current = prepared_root(cache)
+    for folder, keep in ((current.parent, {current.name}), (current, names)):
         stale: list[str] = []
         with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
             stale = [entry.path for entry in entries if entry.name not in keep]
