@@ -177,17 +177,27 @@ def staged_build(package: Package, settings_file: Path, output: Path,
     try:
         spare = incremental.take_spare(cache, work, staging.root / UNUSED_SPARE, use=not full,
                                        keep=spare_keeps())
-        salt = code_salt(settings_file)
-        reuse = incremental.open_reuse(output, work, cache, salt, full=full, spare=spare)
-        reused = {"previous": reuse.previous, "cache": cache}
+
+        def opened() -> tuple[str, incremental.Reuse]:
+            salt = code_salt(settings_file)
+            return salt, incremental.open_reuse(output, work, cache, salt, full=full,
+                                                spare=spare)
+
+        # A full build empties the cache before the export's child writes into it; any
+        # other reads the manifests while the child exports.
+        ready = opened() if full else None
         with stage(progress, "export") as step:
             settings = site_settings(settings_file)
-            downloads, (early, guard) = export_beside(
-                functools.partial(export, package, work, created, settings=settings, **reused),
-                lambda: (precompute(package, settings), privacy_guard(package)))
+            (downloads, private), ((salt, reuse), early) = export_beside(
+                functools.partial(export_and_values, package, work, created,
+                                  settings=settings, cache=cache,
+                                  previous=None if full else existing(output)),
+                lambda: (ready or opened(), precompute(package, settings)))
+            guard = privacy_guard(package, private)
             for _ in downloads:
                 progress.advance("export")
             step.detail = f"{len(downloads)} files"
+        reused = {"previous": reuse.previous, "cache": cache}
         with stage(progress, "photos") as step:
             images = photo_index(content)
             step.detail = ("left to Pelican" if images is None
@@ -316,11 +326,11 @@ def export(package: Package, out_dir: Path, created: str | None = None,
         raise BuildFailed(f"export: {exc!r}") from exc
 
 
-def export_beside(export_job: Callable[[], list[dict]],
-                  meanwhile: Callable[[], dict[str, Any]]) -> tuple[list[dict], dict[str, Any]]:
+def export_beside(export_job: Callable[[], Any], meanwhile: Callable[[], Any]
+                  ) -> tuple[Any, Any]:
     """``export_job()`` in a forked child while this process computes ``meanwhile()`` (the
-    pages' language-neutral values, which every rendering process would otherwise compute
-    for itself): the export's downloads and those values.
+    manifests of the last builds and the pages' language-neutral values, which every
+    rendering process would otherwise compute for itself): both results.
 
     Both are Python work of a few seconds at national scale, on two cores. An export that
     fails stops the build with its own message, as it would in this process.
@@ -334,6 +344,27 @@ def export_beside(export_job: Callable[[], list[dict]],
     if not done:
         raise BuildFailed(value)
     return value, early
+
+
+def export_and_values(package: Package, out_dir: Path, created: str | None = None, *,
+                      settings: dict | None = None, previous: Path | None = None,
+                      cache: Path | None = None) -> tuple[list[dict], dict]:
+    """The export's downloads, and the private values the privacy check looks for.
+
+    Finding those values folds every public cell (a third of a second at national scale):
+    work for the export's child, beside the process that the pages wait on. They come back
+    as a small dict (``privacy_guard`` makes their matcher).
+    """
+    from pipeline.privacy import private_values
+
+    return (export(package, out_dir, created, settings=settings, previous=previous,
+                   cache=cache), private_values(package))
+
+
+def existing(output: Path) -> Path | None:
+    """The published output, which the export may link unchanged files from: it checks
+    each one's size and SHA-256 against its own manifest first (``export_cache``)."""
+    return output if output.is_dir() else None
 
 
 def outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
@@ -485,11 +516,12 @@ def listed(what: str, items: list[str]) -> list[str]:
     return [f"{len(items)} {what}: " + "; ".join(items[:MAX_LISTED]) + more]
 
 
-def privacy_guard(package: Package) -> Any:
-    """What the privacy check looks for (``privacy.Guard``), made before the output exists."""
+def privacy_guard(package: Package, values: dict | None = None) -> Any:
+    """What the privacy check looks for (``privacy.Guard``), made before the output exists;
+    ``values``: ``privacy.private_values(package)`` when found already."""
     from pipeline.privacy import Guard
 
-    return Guard.of(package)
+    return Guard.of(package, values)
 
 
 def privacy_failures(package: Package, out_dir: Path, cache: Path | None = None,

@@ -335,8 +335,9 @@ class Guard:
     matcher: Matcher | None
 
     @classmethod
-    def of(cls, package: Package) -> Guard:
-        values = private_values(package)
+    def of(cls, package: Package, values: dict[str, tuple[str, str]] | None = None) -> Guard:
+        """``values``: ``private_values(package)``, when found already (in another process)."""
+        values = private_values(package) if values is None else values
         return cls(values, Matcher(values) if values else None)
 
 
