@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import i18n
+from pipeline.export import csv_column
 from pipeline.formatting import money
 from pipeline.pages import (
     Deferred,
@@ -411,6 +412,8 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
     sectors = site.index("sectors", "code")
     digests = site.digests("establishments", "establishment_id")
     known = project_sources(site)
+    projects = site.digests("projects", "project_id")
+    csv_shape = digest_of(("establishment-csv", public_columns(site)))
 
     def context(e: dict, ident: str, base: str) -> dict:
         return {"establishment": e, "story": site.story_for(ident, lang),
@@ -432,7 +435,9 @@ def establishment_pages(site: SiteData, lang: str) -> Iterator[Page]:
                            whole=True)
         if first_language(site, lang):
             yield Page(f"{base}{ident}.csv", None, {}, "establishment-csv", e["name"],
-                       body=project_csv(site, ident), shared=True)
+                       body=functools.partial(project_csv, site, rows), shared=True,
+                       source=joined_digest([csv_shape, *(projects[r["project_id"]]
+                                                          for r in rows)]))
 
 
 def place_rows(site: SiteData, records: list[dict], lang: str) -> list[dict]:
@@ -447,33 +452,22 @@ def place_rows(site: SiteData, records: list[dict], lang: str) -> list[dict]:
     return rows
 
 
-def project_csv(site: SiteData, establishment_id: str) -> bytes:
-    """The establishment's project rows, public fields in schema order, UTF-8 with header."""
-    return project_csvs(site).get(establishment_id, project_csvs(site)[None])
+def project_csv(site: SiteData, rows: list[dict]) -> bytes:
+    """An establishment's project rows (its page's order), public fields in schema order,
+    written as ``data/projects.csv`` writes each cell; UTF-8 with a header.
+
+    Made only when its page's source changed (``Page.source``: its projects' public
+    records): a republish after one corrected row writes one, not 15,000.
+    """
+    columns = public_columns(site)
+    cells = [csv_column([row[name] for row in rows], kind) for name, kind in columns]
+    return csv_bytes([name for name, _ in columns], list(zip(*cells, strict=True)))
 
 
-def project_csvs(site: SiteData) -> dict[str | None, bytes]:
-    """Every establishment's project CSV (``None``: the header alone), from one pass."""
-
-    def compute() -> dict[str | None, bytes]:
-        names = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
-        raw = site.package.raw["projects"]
-        lines: dict[str | None, list] = defaultdict(list)
-        # Lists, not the columns themselves: pandas yields their items one call at a time.
-        cells = zip(*(raw[name].tolist() for name in names), strict=True)
-        for ident, row in zip(raw["establishment_id"].tolist(), cells, strict=True):
-            lines[ident].append(row)
-        return {None: csv_bytes(names, []),
-                **{ident: csv_bytes(names, rows) for ident, rows in lines.items()}}
-
-    return site.memo("project-csvs", compute)
-
-
-@prepare("project-csvs", early=True)
-def establishment_csvs(site: SiteData) -> None:
-    """The establishments' CSV files, made beside the export: only the first language's
-    process writes them, and at national scale they were half a second of its share."""
-    project_csvs(site)
+def public_columns(site: SiteData) -> list[tuple[str, str]]:
+    """(name, type) of each public field of the projects, in schema order."""
+    return [(f["name"], f.get("type", "string")) for f in site.package.fields("projects")
+            if not f.get("private")]
 
 
 def csv_bytes(header: list[str], rows: list[tuple]) -> bytes:

@@ -24,9 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.catalog import catalog_files
+from pipeline.export_blocks import Block, deflated, joined, row_blocks
 from pipeline.export_cache import (
     Deflated,
     OutputFiles,
@@ -38,7 +40,7 @@ from pipeline.export_cache import (
     write_member,
 )
 from pipeline.load import Package
-from pipeline.spreadsheet import sheet_member, workbook_members
+from pipeline.spreadsheet import SHEET_END, rows_xml, sheet_head, sheet_member, workbook_members
 
 LINE_TERMINATOR = "\r\n"
 MEDIA_TYPES = {
@@ -124,10 +126,11 @@ class Table:
         return [dict(zip(names, row, strict=True)) for row in zip(*self.columns, strict=True)]
 
 
-def public_table(package: Package, name: str) -> Table:
-    """A resource's public fields and values (private fields never leave this function)."""
+def public_table(package: Package, name: str, rows: slice | None = None) -> Table:
+    """A resource's public fields and values (private fields never leave this function);
+    ``rows``: only these rows (a block of them, ``export_blocks``)."""
     fields = public_fields(package, name)
-    frame = package.frames[name]
+    frame = package.frames[name] if rows is None else package.frames[name].iloc[rows]
     return Table(fields, [plain_column(frame[f["name"]], f.get("type", "string"))
                           for f in fields])
 
@@ -153,22 +156,36 @@ def csv_column(values: list, kind: str) -> list[str]:
 
 def csv_bytes(table: Table) -> bytes:
     """RFC 4180 CSV with CRLF line endings and a header of field names."""
+    return csv_header(table.names) + csv_rows(table)
+
+
+def csv_header(names: list[str]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=LINE_TERMINATOR)
-    writer.writerow(table.names)
+    csv.writer(buffer, lineterminator=LINE_TERMINATOR).writerow(names)
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_rows(table: Table) -> bytes:
+    """The CSV's records, each ended by CRLF (a block of them: ``export_blocks``)."""
+    buffer = io.StringIO()
     columns = [csv_column(values, f.get("type", "string"))
                for f, values in zip(table.fields, table.columns, strict=True)]
-    writer.writerows(zip(*columns, strict=True))
+    csv.writer(buffer, lineterminator=LINE_TERMINATOR).writerows(zip(*columns, strict=True))
     return buffer.getvalue().encode("utf-8")
 
 
 JSON_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: A JSON file is an array of objects, one per line, so a diff of two releases is readable.
+JSON_OPEN, JSON_SEPARATOR, JSON_CLOSE = b"[\n", b",\n", b"\n]\n"
 
 
 def json_bytes(table: Table) -> bytes:
-    """A JSON array of objects, one per line, so a diff of two releases is readable."""
-    lines = [JSON_ROW.encode(r) for r in table.records()]
-    return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+    return JSON_OPEN + json_lines(table) + JSON_CLOSE
+
+
+def json_lines(table: Table) -> bytes:
+    """The array's objects, one per line (without the brackets)."""
+    return ",\n".join(JSON_ROW.encode(r) for r in table.records()).encode("utf-8")
 
 
 def descriptor_bytes(descriptor: dict) -> bytes:
@@ -326,11 +343,15 @@ def zip_member_keys(keys: dict[str, str]) -> dict[str, str]:
 # -- writing ---------------------------------------------------------------------------------
 
 class Tables(dict):
-    """Public tables computed on first use: a republish computes only the changed ones."""
+    """Public tables computed on first use (a republish computes only the changed ones),
+    with what their files' blocks are made of (``export_blocks``)."""
 
     def __init__(self, package: Package) -> None:
         super().__init__()
         self.package = package
+        self.shapes: dict[str, str] = {}
+        self.hashed: dict[str, np.ndarray] = {}
+        self.parts: dict[tuple[str, int], Table] = {}
 
     def __missing__(self, name: str) -> Table:
         self[name] = table = public_table(self.package, name)
@@ -339,17 +360,56 @@ class Tables(dict):
     def every(self) -> dict[str, Table]:
         return {name: self[name] for name in self.package.resource_names}
 
+    def shape(self, name: str) -> str:
+        """What every file of the resource depends on besides its rows' values: the code,
+        the name, the public schema and the columns' types."""
+        if name not in self.shapes:
+            schema = json.dumps(public_schema(self.package, name), ensure_ascii=False,
+                                sort_keys=True)
+            types = json.dumps([[str(c), str(t)] for c, t in
+                                public_frame(self.package, name).dtypes.items()])
+            self.shapes[name] = digest(salt(), name, schema, types)
+        return self.shapes[name]
+
+    def hashes(self, name: str) -> np.ndarray:
+        """One 64-bit hash per row of the public typed values (``frame_digest``'s)."""
+        if name not in self.hashed:
+            self.hashed[name] = pd.util.hash_pandas_object(
+                public_frame(self.package, name), index=False).to_numpy()
+        return self.hashed[name]
+
+    def key(self, name: str) -> str:
+        """What the resource's CSV and JSON depend on: its shape and every row."""
+        return digest(self.shape(name), self.hashes(name).tobytes())
+
+    def blocks(self, name: str, kind: str) -> list[Block]:
+        """The blocks of rows of one of the resource's files (``kind``: csv, json, sheet)."""
+        return row_blocks(digest(self.shape(name), kind), self.hashes(name))
+
+    def block(self, name: str, block: Block) -> Table:
+        """The public table of a block's rows, computed once for all the files that need
+        it (from the whole table when that is made already)."""
+        found = self.parts.get((name, block.start))
+        if found is None:
+            rows = slice(block.start, block.stop)
+            found = (Table(self[name].fields, [c[rows] for c in self[name].columns])
+                     if name in self else public_table(self.package, name, rows))
+            self.parts[(name, block.start)] = found
+        return found
+
 
 def public_tables(package: Package) -> dict[str, Table]:
     """Every resource as its public table, in descriptor order."""
     return Tables(package).every()
 
 
+def public_frame(package: Package, name: str) -> pd.DataFrame:
+    return package.frames[name][[f["name"] for f in public_fields(package, name)]]
+
+
 def resource_key(package: Package, name: str) -> str:
     """What a resource's CSV and JSON depend on: public schema and public typed values."""
-    schema = json.dumps(public_schema(package, name), ensure_ascii=False, sort_keys=True)
-    frame = package.frames[name][[f["name"] for f in public_fields(package, name)]]
-    return digest(salt(), name, schema, frame_digest(frame))
+    return Tables(package).key(name)
 
 
 def download_entry(path: str, stored: Stored, resource: str, fmt: str, kind: str) -> dict:
@@ -366,9 +426,12 @@ class Export:
     tables: Tables
     on_file: Callable[[dict], None] | None = None
     downloads: list[dict] = field(default_factory=list)
+    #: CSV blocks made by this run, for the ZIP's members (name, block key -> bytes).
+    made: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
-    def add(self, path: str, key: str | None, produce: Callable[[], bytes], resource: str,
-            fmt: str, kind: str = "data", members: dict[str, str] | None = None) -> Stored:
+    def add(self, path: str, key: str | None,
+            produce: Callable[[], bytes | tuple[bytes, dict]], resource: str, fmt: str,
+            kind: str = "data", members: dict[str, str] | None = None) -> Stored:
         """Write (or link) one file and record its download dict."""
         stored = self.files.put(path, key, produce, members)
         written = download_entry(path, stored, resource, fmt, kind)
@@ -382,16 +445,41 @@ class Export:
         csvs = {}
         for name, key in keys.items():
             csvs[name] = self.add(f"data/{name}.csv", key,
-                                  lambda name=name: csv_bytes(self.tables[name]), name, "csv")
+                                  lambda name=name: self.csv_file(name), name, "csv")
             self.add(f"data/{name}.json", key,
-                     lambda name=name: json_bytes(self.tables[name]), name, "json")
+                     lambda name=name: self.json_file(name), name, "json")
         return csvs
+
+    def csv_file(self, name: str) -> tuple[bytes, dict]:
+        """``csv_bytes`` of the resource, block by block (the unchanged ones copied from
+        the previous file), and where its blocks lie."""
+        previous, recorded = self.files.previous_blocks(f"data/{name}.csv")
+        data, places = joined(csv_header(public_names(self.tables.package, name)),
+                              self.tables.blocks(name, "csv"),
+                              lambda block: self.csv_block(name, block), b"", b"",
+                              previous, recorded)
+        return data, {"blocks": places}
+
+    def csv_block(self, name: str, block: Block) -> bytes:
+        found = self.made.get((name, block.key))
+        if found is None:
+            found = self.made[(name, block.key)] = csv_rows(self.tables.block(name, block))
+        return found
+
+    def json_file(self, name: str) -> tuple[bytes, dict]:
+        """``json_bytes`` of the resource, block by block, and where its blocks lie."""
+        previous, recorded = self.files.previous_blocks(f"data/{name}.json")
+        data, places = joined(JSON_OPEN, self.tables.blocks(name, "json"),
+                              lambda block: json_lines(self.tables.block(name, block)),
+                              JSON_SEPARATOR, JSON_CLOSE, previous, recorded)
+        return data, {"blocks": places}
 
     def package_files(self, descriptor: dict, keys: dict[str, str], created: str) -> None:
         """The workbook, the ZIP and ``datapackage.json``: whole-package files.
 
         A republish copies the compressed sheets and CSV members of unchanged resources
-        from the previous workbook and ZIP instead of writing and compressing them again.
+        from the previous workbook and ZIP, and the unchanged blocks of the others,
+        instead of writing and compressing them again.
         """
         meta = descriptor_bytes(descriptor)
         whole = descriptor["name"]
@@ -401,19 +489,70 @@ class Export:
                  members=sheets)
         archive, csvs = f"data/{whole}.zip", zip_member_keys(keys)
         self.add(archive, digest("zip", meta),
-                 lambda: package_zip(self.files.out_dir, descriptor, meta, created,
-                                     self.files.previous_members(archive, csvs)),
+                 lambda: self.package_zip(archive, descriptor, meta, csvs, created),
                  whole, "zip", members=csvs)
         self.add("data/datapackage.json", None, lambda: meta, whole, "datapackage", "metadata")
 
+    def members(self, path: str, keys: dict[str, str],
+                make: Callable[[str, Deflated | None, list], tuple[Deflated, list]]
+                ) -> tuple[dict[str, Deflated], dict[str, list]]:
+        """Each member of ``keys`` (member -> key) of an archive: the previous archive's
+        when its key is unchanged, else ``make(member, its previous bytes, where their
+        blocks lay)``; and where every member's blocks lie now."""
+        recorded_keys = (self.files.known.get(path) or {}).get("members") or {}
+        ready, recorded = self.files.previous_pieces(path, set(keys))
+        members, places = {}, {}
+        for member, key in keys.items():
+            old = ready.get(member)
+            if old is not None and recorded_keys.get(member) == key:
+                members[member], places[member] = old, recorded.get(member, [])
+            else:
+                members[member], places[member] = make(member, old, recorded.get(member, []))
+        return members, places
+
     def workbook(self, path: str, descriptor: dict, sheets: dict[str, str],
-                 created: str) -> bytes:
-        """The workbook, with the unchanged sheets taken from the previous one."""
-        ready = self.files.previous_members(path, sheets)
-        names = self.tables.package.resource_names
-        return xlsx_bytes(descriptor, {name: ready.get(part) or self.tables[name]
-                                       for name, part in zip(names, sheets, strict=True)},
-                          created)
+                 created: str) -> tuple[bytes, dict]:
+        """The workbook: each resource's sheet compressed block by block (the unchanged
+        sheets and blocks taken from the previous workbook)."""
+        names = dict(zip(sheets, self.tables.package.resource_names, strict=True))
+        members, places = self.members(path, sheets, lambda member, old, recorded: self.sheet(
+            names[member], old, recorded))
+        return xlsx_bytes(descriptor, {names[m]: data for m, data in members.items()},
+                          created), {"blocks": places}
+
+    def sheet(self, name: str, previous: Deflated | None,
+              recorded: list) -> tuple[Deflated, list]:
+        """A resource's worksheet, compressed block by block: the header row in the head."""
+        fields = public_names(self.tables.package, name)
+        head = sheet_head(len(fields), len(self.tables.hashes(name)) + 1) + rows_xml(
+            [[field] for field in fields])
+        return deflated(head.encode("utf-8"), self.tables.blocks(name, "sheet"),
+                        lambda block: rows_xml(self.tables.block(name, block).columns,
+                                               block.start + 2).encode("utf-8"),
+                        SHEET_END.encode("utf-8"), None if previous is None else previous.raw,
+                        recorded)
+
+    def package_zip(self, path: str, descriptor: dict, meta: bytes, csvs: dict[str, str],
+                    created: str) -> tuple[bytes, dict]:
+        """The ZIP of the descriptor, the README and every CSV as written (or linked) just
+        now, each CSV compressed block by block like the sheets."""
+        names = {f"{name}.csv": name for name in self.tables.package.resource_names}
+
+        def member(part: str, old: Deflated | None, recorded: list) -> tuple[Deflated, list]:
+            name = names[part]
+            return deflated(csv_header(public_names(self.tables.package, name)),
+                            self.tables.blocks(name, "csv"),
+                            lambda block: self.csv_block(name, block), b"",
+                            None if old is None else old.raw, recorded)
+
+        members, places = self.members(path, csvs, member)
+        entries = [("datapackage.json", meta), (README_NAME, readme_bytes(descriptor)),
+                   *((r["path"], members[r["path"]]) for r in descriptor["resources"])]
+        return deterministic_zip(entries, created), {"blocks": places}
+
+
+def public_names(package: Package, name: str) -> list[str]:
+    return [f["name"] for f in public_fields(package, name)]
 
 
 STATISTICS_PATH = "data/statistics.json"
@@ -451,17 +590,6 @@ def statistics_bytes(package: Package, options: Mapping[str, Any]) -> bytes:
     return document_bytes(package, **options)
 
 
-def package_zip(out_dir: Path, descriptor: dict, meta: bytes, created: str,
-                ready: Mapping[str, Deflated] | None = None) -> bytes:
-    """The ZIP of the descriptor, the README and every CSV as written (or linked) just now;
-    ``ready`` holds CSV members unchanged since the previous ZIP, already compressed."""
-    ready = ready or {}
-    members = [("datapackage.json", meta), (README_NAME, readme_bytes(descriptor)),
-               *((r["path"], ready.get(r["path"]) or (out_dir / "data" / r["path"]).read_bytes())
-                 for r in descriptor["resources"])]
-    return deterministic_zip(members, created)
-
-
 def export_open_data(package: Package, out_dir: Path, *, version: str, created: str,
                      on_file: Callable[[dict], None] | None = None,
                      previous: Path | None = None, cache: Path | None = None,
@@ -481,8 +609,9 @@ def export_open_data(package: Package, out_dir: Path, *, version: str, created: 
     page builder does not write it again); ``settings`` gives the site's KC_HEADLINE_YEARS
     and KC_PAGE_SIZE it depends on (their defaults when absent).
     """
-    run = Export(OutputFiles.open(out_dir, previous, cache), Tables(package), on_file)
-    keys = {name: resource_key(package, name) for name in package.resource_names}
+    tables = Tables(package)
+    run = Export(OutputFiles.open(out_dir, previous, cache), tables, on_file)
+    keys = {name: tables.key(name) for name in package.resource_names}
     csvs = run.resources(keys)
     descriptor = package_descriptor(package, csvs, version=version, created=created)
     run.package_files(descriptor, keys, created)

@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 MANIFEST = "export.json"
-SOURCES = ("export.py", "export_cache.py", "spreadsheet.py", "catalog.py")
+SOURCES = ("export.py", "export_cache.py", "export_blocks.py", "spreadsheet.py",
+           "catalog.py")
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,18 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 def file_matches(path: Path, entry: dict) -> bool:
     """The file on disk is still the one the manifest describes (size, then SHA-256)."""
-    if not path.is_file() or path.stat().st_size != entry["bytes"]:
-        return False
-    return Stored.of(path.read_bytes()).sha256 == entry["sha256"]
+    return recorded_bytes(path, entry) is not None
+
+
+def recorded_bytes(path: Path, entry: dict) -> bytes | None:
+    """The file's bytes when it is still the one the manifest describes, else None."""
+    try:
+        if not path.is_file() or path.stat().st_size != entry.get("bytes"):
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if Stored.of(data).sha256 == entry.get("sha256") else None
 
 
 def read_manifest(cache_dir: Path | None) -> dict[str, dict]:
@@ -195,46 +205,66 @@ class OutputFiles:
             return None
         return entry if file_matches(self.previous / rel, entry) else None
 
-    def put(self, rel: str, key: str | None, produce: Callable[[], bytes],
+    def put(self, rel: str, key: str | None, produce: Callable[[], bytes | tuple[bytes, dict]],
             members: dict[str, str] | None = None) -> Stored:
         """Link the previous file when its key is unchanged; otherwise produce and write it.
 
         ``members`` (an archive's member name -> key) is recorded so that the next export
-        can copy the unchanged members' compressed bytes (``previous_members``).
+        can copy the unchanged members' compressed bytes (``previous_members``). ``produce``
+        may return, with the bytes, more to record (where its blocks lie, ``export_blocks``);
+        a linked file keeps what was recorded of it.
         """
         entry = self.reusable(rel, key)
+        extra: dict = {}
         if entry is not None:
             link_or_copy(self.previous / rel, self.out_dir / rel)
             self.linked.append(rel)
             stored = Stored(entry["bytes"], entry["sha256"])
+            extra = {"blocks": entry["blocks"]} if "blocks" in entry else {}
         else:
             data = produce()
+            if isinstance(data, tuple):
+                data, extra = data
             write_new(self.out_dir / rel, data)
             stored = Stored.of(data)
         if key is not None:
             self.entries[rel] = {"key": key, "bytes": stored.bytes, "sha256": stored.sha256,
-                                 **({"members": members} if members else {})}
+                                 **({"members": members} if members else {}), **extra}
         return stored
+
+    def previous_file(self, rel: str) -> tuple[bytes | None, dict]:
+        """The previous export's file ``rel`` and its manifest entry, once the file is
+        checked to be the one recorded ((None, {}) otherwise)."""
+        entry = self.known.get(rel) or {}
+        if not entry or self.previous is None:
+            return None, {}
+        data = recorded_bytes(self.previous / rel, entry)
+        return (data, entry) if data is not None else (None, {})
+
+    def previous_blocks(self, rel: str) -> tuple[bytes | None, list]:
+        """The previous file ``rel`` and where its blocks lie, when both are at hand."""
+        if not (self.known.get(rel) or {}).get("blocks"):
+            return None, []
+        data, entry = self.previous_file(rel)
+        return (data, entry["blocks"]) if data is not None else (None, [])
 
     def previous_members(self, rel: str, members: dict[str, str]) -> dict[str, Deflated]:
         """Compressed members of the previous archive ``rel`` made from the same inputs
         (same member key), once the archive is checked to be the one recorded."""
-        entry = self.known.get(rel) or {}
-        recorded = entry.get("members") or {}
+        recorded = (self.known.get(rel) or {}).get("members") or {}
         same = {name for name, key in members.items() if recorded.get(name) == key}
-        if not same or self.previous is None:
-            return {}
-        path = self.previous / rel
+        return self.previous_pieces(rel, same)[0] if same else {}
+
+    def previous_pieces(self, rel: str, names: set[str]) -> tuple[dict[str, Deflated], dict]:
+        """The compressed members ``names`` of the previous archive ``rel`` as it was
+        recorded, and what the manifest says of where their blocks lie."""
+        data, entry = self.previous_file(rel)
+        if data is None:
+            return {}, {}
         try:
-            data = path.read_bytes()
-        except OSError:
-            return {}
-        if len(data) != entry.get("bytes") or Stored.of(data).sha256 != entry.get("sha256"):
-            return {}
-        try:
-            return raw_members(data, same)
+            return raw_members(data, names), entry.get("blocks") or {}
         except (zipfile.BadZipFile, ValueError):
-            return {}
+            return {}, {}
 
     def save(self, cache_dir: Path | None) -> None:
         """Record this export's keys for the next one (nothing when there is no cache)."""

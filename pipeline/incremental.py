@@ -230,8 +230,9 @@ def source_fingerprint(build_key: str, rel_path: str, page: Any, lang: str,
 
 def page_fields(rel_path: str, page: Any, lang: str) -> tuple:
     """What every page's fingerprint holds besides its context: where and how it is written."""
-    return (rel_path, lang, page.template, page.url, page.kind, page.title, page.body,
-            getattr(page, "shared", False))
+    body = getattr(page, "body", None)  # one made on demand is covered by the page's source
+    return (rel_path, lang, page.template, page.url, page.kind, page.title,
+            None if callable(body) else body, getattr(page, "shared", False))
 
 
 # -- the manifest -------------------------------------------------------------------------------

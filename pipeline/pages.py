@@ -61,7 +61,9 @@ class Page:
     context: Mapping[str, Any]
     kind: str
     title: str
-    body: bytes | None = None
+    #: The file's bytes, or what makes them (only for a page with a ``source``: made when
+    #: the page is written, not when it is kept).
+    body: bytes | Callable[[], bytes] | None = None
     shared: bool = False
     source: bytes | None = None
     #: The source covers the providers' extras too (see the module's docstring).

@@ -12,6 +12,7 @@ and a slug or page address that could leave the output folder stops the build.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import logging
@@ -370,8 +371,11 @@ class DataPagesGenerator(Generator):
         """Render (or copy) one page into the output folder, unless ``reuse`` kept it."""
         rel = self.rel_path(page, lang)
         # A keyed page: its source tells, and its context is made only to render it (its
-        # extras too when the source covers them: a ``whole`` page).
+        # extras too when the source covers them: a ``whole`` page); its body too, when
+        # that is made on demand.
         keyed = page.source is not None and hasattr(reuse, "unchanged_source")
+        if callable(page.body) and not keyed:
+            page = dataclasses.replace(page, body=page.body())
         later = keyed and page.whole
         extras = {} if page.body is not None or later else page_extras(self.site, page, lang)
         if keyed and reuse.unchanged_source(rel, page, lang, extras):
@@ -386,7 +390,7 @@ class DataPagesGenerator(Generator):
         if reuse is not None:
             path.unlink(missing_ok=True)  # never write through a hard link to the last build
         if page.body is not None:
-            path.write_bytes(page.body)
+            path.write_bytes(page.body() if callable(page.body) else page.body)
             return
         variables = {**shared, **context, "page": page, "title": page.title,
                      "alternates": {other: href(self.site.settings, page.url, other)

@@ -77,8 +77,9 @@ def clean_texts(values: Sequence) -> Sequence:
     return [ILLEGAL.sub("", v[:CELL_TEXT_MAX]) if isinstance(v, str) else v for v in values]
 
 
-def text_column(letter: str, values: Sequence) -> list[str]:
-    """A column of text (or missing) cells: escaped in one pass over the joined column.
+def text_column(letter: str, values: Sequence, first: int = 1) -> list[str]:
+    """A column of text (or missing) cells from row ``first``: escaped in one pass over the
+    joined column.
 
     ``SEPARATOR`` is a character ``clean_texts`` removes, so it splits the column back.
     Text with outer spaces (rare) takes the general path for its ``xml:space``.
@@ -89,28 +90,26 @@ def text_column(letter: str, values: Sequence) -> list[str]:
             else f'{head}{row}" t="inlineStr"><is><t>{part}</t></is></c>'
             if value and not (value[0].isspace() or value[-1].isspace())
             else text_cell(f"{letter}{row}", value)
-            for row, (value, part) in enumerate(zip(values, parts, strict=True), 1)]
+            for row, (value, part) in enumerate(zip(values, parts, strict=True), first)]
 
 
-def number_column(letter: str, values: Sequence) -> list[str]:
-    """A column of numbers (or missing) under a text header."""
+def number_column(letter: str, values: Sequence, first: int = 1) -> list[str]:
+    """A column of numbers (or missing) from row ``first``."""
     head = f'<c r="{letter}'
-    return [cell(f"{letter}1", values[0]),
-            *("" if value is None else f'{head}{row}" t="n"><v>{value:.16g}</v></c>'
-              for row, value in enumerate(values[1:], 2))]
+    return ["" if value is None else f'{head}{row}" t="n"><v>{value:.16g}</v></c>'
+            for row, value in enumerate(values, first)]
 
 
-def column_cells(letter: str, values: Sequence) -> list[str]:
-    """The markup of one column, first value in row 1 (text and number columns fast)."""
-    if not values:
-        return []
-    kinds = set(map(type, values[1:])) - {type(None)}
-    if kinds <= {int, float} and isinstance(values[0], str):
-        return number_column(letter, [*clean_texts(values[:1]), *values[1:]])
+def column_cells(letter: str, values: Sequence, first: int = 1) -> list[str]:
+    """The markup of one column's cells from row ``first`` (text and number columns fast:
+    each cell's markup is the same whichever path makes it)."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {int, float}:
+        return number_column(letter, values, first)
     values = clean_texts(values)
-    if kinds <= {str} and isinstance(values[0], str | None):
-        return text_column(letter, values)
-    return [cell(f"{letter}{row}", value) for row, value in enumerate(values, 1)]
+    if kinds <= {str}:
+        return text_column(letter, values, first)
+    return [cell(f"{letter}{row}", value) for row, value in enumerate(values, first)]
 
 
 def row_markup(number: int, cells: Sequence[str]) -> str:
@@ -118,13 +117,27 @@ def row_markup(number: int, cells: Sequence[str]) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
+def rows_xml(columns: Sequence[Sequence], first: int = 1) -> str:
+    """The rows of equal-length columns, numbered from ``first``: a sheet is its head, the
+    rows of each block of its records (``pipeline.export_blocks``) and its end."""
+    cells = [column_cells(get_column_letter(i), values, first)
+             for i, values in enumerate(columns, 1)]
+    return "".join(row_markup(n, line) for n, line in enumerate(zip(*cells, strict=True), first))
+
+
+def sheet_head(width: int, height: int) -> str:
+    """The sheet's markup before its first row: ``height`` rows of ``width`` columns."""
+    dimension = f"A1:{get_column_letter(width)}{height}" if width and height else "A1:A1"
+    return SHEET_HEAD.format(dimension=dimension) + "<sheetData>"
+
+
+SHEET_END = "</sheetData>" + SHEET_TAIL
+
+
 def sheet_xml(columns: Sequence[Sequence]) -> bytes:
     """A worksheet from equal-length columns (a header, if any, is each column's first value)."""
-    cells = [column_cells(get_column_letter(i), values) for i, values in enumerate(columns, 1)]
-    rows = [row_markup(n, line) for n, line in enumerate(zip(*cells, strict=True), 1)]
-    dimension = f"A1:{get_column_letter(len(columns))}{len(rows)}" if rows else "A1:A1"
-    return "".join([SHEET_HEAD.format(dimension=dimension), "<sheetData>", *rows,
-                    "</sheetData>", SHEET_TAIL]).encode("utf-8")
+    height = len(columns[0]) if columns else 0
+    return (sheet_head(len(columns), height) + rows_xml(columns) + SHEET_END).encode("utf-8")
 
 
 def skeleton_members(sheet_names: Sequence[str], creator: str,

@@ -160,7 +160,8 @@ KEYED_MODULES = ["pipeline.core_pages", "pipeline.stats_pages"]
 def keyed_pages(data, page_size: int = 2
                 ) -> tuple[bytes, dict[tuple[str, str], tuple[bytes, bytes]]]:
     """(the build-wide values a page may read, encoded; per keyed page and language, its
-    source and its context made and encoded, with the providers' extras for a whole page).
+    source and its context made and encoded, with the providers' extras for a whole page
+    and the body of a file made on demand).
     No content: stories and photos are build-wide. Only the keyed modules' addresses count
     as build-wide: stricter than a build, which would render every page again when any
     address moved."""
@@ -179,6 +180,8 @@ def keyed_pages(data, page_size: int = 2
                     context = dict(page.context)
                     if page.whole:  # what the providers add is keyed by the source too
                         context.update(page_extras(site, page, lang))
+                    if callable(page.body):  # and a body made on demand
+                        context["body made"] = page.body()
                     keyed[page.url, lang] = (page.source, incremental.encode_fast(context))
     wide = incremental.encode((sorted(urls), package.descriptor,
                                {name: site.records(name) for name in plugin.REFERENCE_TABLES}))

@@ -16,7 +16,14 @@ import pytest
 from frictionless import Package as FrictionlessPackage
 from openpyxl import load_workbook
 
-from pipeline.export import csv_text, export_open_data, plain_value
+from pipeline.export import (
+    csv_bytes,
+    csv_text,
+    export_open_data,
+    json_bytes,
+    plain_value,
+    public_table,
+)
 from pipeline.load import load_package
 
 CREATED = "2026-11-27"
@@ -413,28 +420,65 @@ def test_statistics_key_follows_the_columns_it_keeps(make_package):
 
 
 @pytest.fixture
-def sheets_written(monkeypatch) -> list[str]:
-    """The first cell of each worksheet written as XML (not copied compressed)."""
-    from pipeline import spreadsheet
+def two_row_blocks(monkeypatch) -> list[tuple[str, int]]:
+    """Blocks of two rows (the tiny projects make two), and each run of worksheet rows
+    written as XML rather than copied compressed: (its first cell, its first row)."""
+    from pipeline import export, export_blocks
 
-    written: list[str] = []
-    original = spreadsheet.sheet_xml
+    monkeypatch.setattr(export_blocks, "ROWS", 2)
+    written: list[tuple[str, int]] = []
+    original = export.rows_xml
 
-    def counting(columns):
-        written.append(str(columns[0][0]))
-        return original(columns)
+    def counting(columns, first=1):
+        written.append((str(columns[0][0]), first))
+        return original(columns, first)
 
-    monkeypatch.setattr(spreadsheet, "sheet_xml", counting)
+    monkeypatch.setattr(export, "rows_xml", counting)
     return written
 
 
-def test_a_republish_writes_only_the_changed_sheets(make_package, tmp_path, sheets_written):
+def test_a_republish_writes_only_the_changed_block_of_the_changed_sheet(make_package, tmp_path,
+                                                                         two_row_blocks):
     first, _ = load_package(make_package(folder="first"))
     export_open_data(first, tmp_path / "old", version="0.1.0", created=CREATED,
                      cache=tmp_path / "cache")
-    sheets_written.clear()
-    changed, _ = load_package(make_package(retitled, folder="second"))
+    # a full export: every sheet's header row and every block of two rows
+    assert sum(1 + -(-len(first.frames[name]) // 2) for name in first.resource_names) == len(
+        two_row_blocks)
+    two_row_blocks.clear()
+    changed, _ = load_package(make_package(retitled, folder="second"))  # the second project
     export_open_data(changed, tmp_path / "new", version="0.1.0", created=CREATED,
                      previous=tmp_path / "old", cache=tmp_path / "cache")
-    readme_title = first.descriptor["title"]
-    assert [readme_title, "project_id"] == sheets_written
+    assert [("project_id", 1), ("p-04-2019-001", 2)] == two_row_blocks
+
+
+def test_a_republish_by_blocks_equals_a_full_export(make_package, tmp_path, two_row_blocks):
+    new, full, linked = republish(make_package, tmp_path, retitled)
+    assert files_of(full) == files_of(new)
+    assert "data/projects.csv" not in linked
+
+
+@pytest.mark.parametrize("rows", [1, 2, 1000])
+def test_files_made_by_blocks_are_the_whole_tables_serialised(exported_with_rows, rows):
+    package, out = exported_with_rows(rows)
+    for name in package.resource_names:
+        table = public_table(package, name)
+        assert csv_bytes(table) == (out / "data" / f"{name}.csv").read_bytes()
+        assert json_bytes(table) == (out / "data" / f"{name}.json").read_bytes()
+        sheet = load_workbook(out / "data" / "khuyen-cong-cao-bang.xlsx")[name]
+        assert [table.names, *map(list, zip(*table.columns, strict=True))] == [
+            [cell.value for cell in row] for row in sheet.iter_rows()]
+        with zipfile.ZipFile(out / "data" / "khuyen-cong-cao-bang.zip") as archive:
+            assert csv_bytes(table) == archive.read(f"{name}.csv")
+
+
+@pytest.fixture
+def exported_with_rows(tiny_package, tmp_path, monkeypatch):
+    from pipeline import export_blocks
+
+    def run(rows: int):
+        monkeypatch.setattr(export_blocks, "ROWS", rows)
+        package, _ = export(tiny_package, tmp_path / f"out-{rows}")
+        return package, tmp_path / f"out-{rows}"
+
+    return run

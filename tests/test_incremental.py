@@ -9,6 +9,7 @@ tests pin the fingerprint's encoding and the manifest's trust rules without Peli
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -77,8 +78,10 @@ def publish(monkeypatch) -> Callable[..., incremental.Reuse]:
         return asked(self, rel_path, page, lang, context)
 
     def unchanged_source(self, rel_path, page, lang, extras) -> bool:
-        """A keyed page: its context is made here (the writer would not) to be compared."""
-        self.inputs[rel_path] = (page, lang, copy.deepcopy({**page.context, **extras}))
+        """A keyed page: its context (and a body made on demand) is made here, which the
+        writer would not do, to be compared."""
+        made_page = dataclasses.replace(page, body=page.body()) if callable(page.body) else page
+        self.inputs[rel_path] = (made_page, lang, copy.deepcopy({**page.context, **extras}))
         return asked_source(self, rel_path, page, lang, extras)
 
     opened, asked = incremental.open_reuse, incremental.Reuse.unchanged

@@ -5,6 +5,8 @@ One build per session (the `tiny_site` fixture in conftest); every test reads th
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,15 @@ def test_a_project_page_lists_every_public_field_with_a_dash_for_missing(site, a
     assert public == [row[1] for row in rows]
     assert first == rows[0]
     assert "—" == dict((row[1], row[2]) for row in rows)["establishment_id"]
+
+
+def test_an_establishment_csv_holds_its_rows_of_the_published_projects_csv(site):
+    """Made from the same public values as ``data/projects.csv``, each cell written alike."""
+    published = list(csv.reader(io.StringIO(
+        (site / "data" / "projects.csv").read_text(encoding="utf-8"))))
+    own = list(csv.reader(io.StringIO(
+        (site / "establishments/e-04-0001/e-04-0001.csv").read_text(encoding="utf-8"))))
+    column = published[0].index("establishment_id")
+    assert own[0] == published[0]
+    assert sorted(own[1:]) == sorted(r for r in published[1:] if r[column] == "e-04-0001")
+    assert len(own) > 1

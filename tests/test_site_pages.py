@@ -196,7 +196,7 @@ def test_establishment_page_carries_its_story(site):
 
 def test_establishment_csv_has_public_fields_only(site):
     csv_page = [p for p in core_pages.establishment_pages(site, "vi") if p.body][1]
-    header, row = csv_page.body.decode("utf-8").splitlines()
+    header, row = csv_page.body().decode("utf-8").splitlines()  # made when written
     public = [f["name"] for f in site.package.fields("projects") if not f.get("private")]
     assert ",".join(public) == header
     assert row.startswith("p-04-2019-001,04,2019,")
