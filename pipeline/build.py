@@ -188,11 +188,12 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         ready = opened() if full else None
         with stage(progress, "export") as step:
             settings = site_settings(settings_file)
-            (downloads, private), ((salt, reuse), early) = export_beside(
+            (downloads, private, sent), ((salt, reuse), early) = export_beside(
                 functools.partial(export_and_values, package, work, created,
                                   settings=settings, cache=cache,
                                   previous=None if full else existing(output)),
-                lambda: (ready or opened(), precompute(package, settings)))
+                lambda: (ready or opened(), precompute(package, settings, beside=False)))
+            early.update(sent)
             guard = privacy_guard(package, private)
             for _ in downloads:
                 progress.advance("export")
@@ -347,18 +348,21 @@ def export_beside(export_job: Callable[[], Any], meanwhile: Callable[[], Any]
 
 
 def export_and_values(package: Package, out_dir: Path, created: str | None = None, *,
-                      settings: dict | None = None, previous: Path | None = None,
-                      cache: Path | None = None) -> tuple[list[dict], dict]:
-    """The export's downloads, and the private values the privacy check looks for.
+                      settings: dict, previous: Path | None = None,
+                      cache: Path | None = None) -> tuple[list[dict], dict, dict]:
+    """The export's downloads, the private values the privacy check looks for, and the
+    pages' early values that are small to send (``pages.BESIDE``: the records' digests).
 
-    Finding those values folds every public cell (a third of a second at national scale):
-    work for the export's child, beside the process that the pages wait on. They come back
-    as a small dict (``privacy_guard`` makes their matcher).
+    Finding those values folds every public cell, and the digests hash every record (each
+    a few tenths of a second at national scale): work for the export's child, beside the
+    process that the pages wait on. Both come back as small dicts (``privacy_guard`` makes
+    the values' matcher).
     """
     from pipeline.privacy import private_values
 
     return (export(package, out_dir, created, settings=settings, previous=previous,
-                   cache=cache), private_values(package))
+                   cache=cache), private_values(package),
+            precompute(package, settings, beside=True))
 
 
 def existing(output: Path) -> Path | None:
@@ -375,13 +379,14 @@ def outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
         return False, str(exc)
 
 
-def precompute(package: Package, settings: dict) -> dict[str, Any]:
+def precompute(package: Package, settings: dict, *,
+               beside: bool | None = None) -> dict[str, Any]:
     """The pages' early values (``plugin.precompute``); a failure stops the build as a
     failure inside Pelican would."""
     from pipeline.plugin import precompute as precompute_pages
 
     try:
-        return precompute_pages(package, settings)
+        return precompute_pages(package, settings, beside=beside)
     except Exception as exc:
         raise BuildFailed(f"pages: {exc!r}") from exc
 

@@ -228,10 +228,10 @@ def records(site: SiteData) -> None:
         site.records(name)
 
 
-@prepare("sources", early=True)
+@prepare("sources", early=True, beside=True)
 def sources(site: SiteData) -> None:
     """The records' digests that keyed pages are made of (a few tenths of a second at
-    national scale, beside the export instead of in each page process)."""
+    national scale): made in the export's child, instead of in each page process."""
     project_sources(site)
 
 

@@ -390,9 +390,13 @@ Preparer = Callable[["SiteData"], Any]
 PREPARERS: dict[str, Preparer] = {}
 #: Preparers that read only the package and the settings (no stories, photos or language).
 EARLY: set[str] = set()
+#: Early preparers whose values are small (digests, not records): the build runs them in
+#: the export's child, which has time to spare, and gets their values back.
+BESIDE: set[str] = set()
 
 
-def prepare(name: str, *, early: bool = False) -> Callable[[Preparer], Preparer]:
+def prepare(name: str, *, early: bool = False,
+            beside: bool = False) -> Callable[[Preparer], Preparer]:
     """Decorator: something to compute once per build before any page is rendered.
 
     Pelican renders the stories before the data pages, and their templates read a few
@@ -408,27 +412,45 @@ def prepare(name: str, *, early: bool = False) -> Callable[[Preparer], Preparer]
     def add(preparer: Preparer) -> Preparer:
         PREPARERS[name] = preparer
         (EARLY.add if early else EARLY.discard)(name)
+        (BESIDE.add if early and beside else BESIDE.discard)(name)
         return preparer
 
     return add
 
 
-def chosen_preparers(settings: Mapping[str, Any], *, early: bool = False) -> list[Preparer]:
+def chosen_preparers(settings: Mapping[str, Any], *, early: bool = False,
+                     named: bool = False) -> list[Any]:
     """The preparers of the site's ``KC_PAGE_MODULES`` (only the early ones if asked), in
-    registration order."""
+    registration order; (name, preparer) pairs if ``named``."""
     modules = settings.get("KC_PAGE_MODULES")
     chosen = None if modules is None else set(modules)
-    return [preparer for name, preparer in PREPARERS.items()
+    return [(name, preparer) if named else preparer for name, preparer in PREPARERS.items()
             if (chosen is None or preparer.__module__ in chosen)
             and (not early or name in EARLY)]
 
 
-def precompute(package: Package, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What the early preparers put in ``site.cache``, computed outside Pelican."""
+def precompute(package: Package, settings: Mapping[str, Any], *,
+               beside: bool | None = None) -> dict[str, Any]:
+    """What the early preparers put in ``site.cache``, computed outside Pelican.
+
+    ``beside``: None runs every early preparer; False all but the ``beside`` ones; True
+    only those, and returns only what they added besides the records they read (which the
+    process that gets their values computes for itself).
+    """
     site = SiteData(package, settings)
-    for preparer in chosen_preparers(settings, early=True):
+    chosen = [(name, preparer) for name, preparer in chosen_preparers(settings, early=True,
+                                                                      named=True)
+              if beside is None or (name in BESIDE) == beside]
+    if not beside:
+        for _, preparer in chosen:
+            preparer(site)
+        return site.cache
+    for name in package.frames:
+        site.records(name)
+    before = set(site.cache)
+    for _, preparer in chosen:
         preparer(site)
-    return site.cache
+    return {key: value for key, value in site.cache.items() if key not in before}
 
 
 def prepare_site(site: SiteData) -> None:

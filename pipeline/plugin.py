@@ -143,10 +143,11 @@ def import_page_modules(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
-def precompute(package: Package, settings: Mapping[str, Any]) -> dict[str, Any]:
+def precompute(package: Package, settings: Mapping[str, Any], *,
+               beside: bool | None = None) -> dict[str, Any]:
     """The early preparers' values for ``KC_SITE_CACHE`` (``pipeline.pages.precompute``)."""
     import_page_modules(settings["KC_PAGE_MODULES"])
-    return precompute_early(package, settings)
+    return precompute_early(package, settings, beside=beside)
 
 
 def forget_contents() -> None:

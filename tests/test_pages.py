@@ -85,6 +85,7 @@ def preparers(monkeypatch):
     """Empty preparer registries."""
     monkeypatch.setattr(pages, "PREPARERS", {})
     monkeypatch.setattr(pages, "EARLY", set())
+    monkeypatch.setattr(pages, "BESIDE", set())
 
 
 def test_precompute_runs_the_early_preparers_of_the_site_modules_only(preparers):
@@ -110,6 +111,28 @@ def test_precompute_runs_the_early_preparers_of_the_site_modules_only(preparers)
     pages.prepare_site(site)  # the early value is found, the late one computed
     assert ["early", "early", "late"] == ran
     assert {"early:value": 2, "late:value": "stories"} == site.cache
+
+
+def test_the_values_made_beside_are_what_the_beside_preparers_add(preparers, tiny_package):
+    """The export's child runs the ``beside`` preparers and sends what they add, not the
+    records they read; the build's process runs the other early ones: together, all."""
+    from pipeline.load import load_package
+
+    @pages.prepare("counts", early=True)
+    def counts(site):
+        site.memo("counts", lambda: {n: len(site.records(n)) for n in site.package.frames})
+
+    @pages.prepare("digests", early=True, beside=True)
+    def digests(site):
+        site.digests("projects", "project_id")
+
+    package, _ = load_package(tiny_package)
+    settings = {"KC_PAGE_MODULES": [__name__]}
+    sent = pages.precompute(package, settings, beside=True)
+    kept = pages.precompute(package, settings, beside=False)
+    assert ["digests:projects:project_id"] == list(sent)
+    assert "counts" in kept and not set(kept) & set(sent)
+    assert pages.precompute(package, settings) == {**kept, **sent}
 
 
 def test_re_registering_a_preparer_as_late_makes_it_late(preparers):
