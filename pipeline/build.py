@@ -186,13 +186,18 @@ def staged_build(package: Package, settings_file: Path, output: Path,
         # A full build empties the cache before the export's child writes into it; any
         # other reads the manifests while the child exports.
         ready = opened() if full else None
+        previous = None if full else existing(output)
+        # Beside an export that links most files, its child has time for more; one that
+        # writes every file (a first build) is the longer of the two already.
+        beside = previous is not None
         with stage(progress, "export") as step:
             settings = site_settings(settings_file)
             (downloads, private, sent), ((salt, reuse), early) = export_beside(
                 functools.partial(export_and_values, package, work, created,
-                                  settings=settings, cache=cache,
-                                  previous=None if full else existing(output)),
-                lambda: (ready or opened(), precompute(package, settings, beside=False)))
+                                  settings=settings, cache=cache, previous=previous,
+                                  values=beside),
+                lambda: (ready or opened(),
+                         precompute(package, settings, beside=False if beside else None)))
             early.update(sent)
             guard = privacy_guard(package, private)
             for _ in downloads:
@@ -349,20 +354,24 @@ def export_beside(export_job: Callable[[], Any], meanwhile: Callable[[], Any]
 
 def export_and_values(package: Package, out_dir: Path, created: str | None = None, *,
                       settings: dict, previous: Path | None = None,
-                      cache: Path | None = None) -> tuple[list[dict], dict, dict]:
-    """The export's downloads, the private values the privacy check looks for, and the
-    pages' early values that are small to send (``pages.BESIDE``: the records' digests).
+                      cache: Path | None = None, values: bool = True
+                      ) -> tuple[list[dict], dict | None, dict]:
+    """The export's downloads; with ``values``, also the private values the privacy check
+    looks for and the pages' early values that are small to send (``pages.BESIDE``: the
+    records' digests), else (None, {}).
 
     Finding those values folds every public cell, and the digests hash every record (each
-    a few tenths of a second at national scale): work for the export's child, beside the
-    process that the pages wait on. Both come back as small dicts (``privacy_guard`` makes
-    the values' matcher).
+    a few tenths of a second at national scale): work for the export's child when it
+    links most files, beside the process that the pages wait on. Both come back as small
+    dicts (``privacy_guard`` makes the values' matcher).
     """
     from pipeline.privacy import private_values
 
-    return (export(package, out_dir, created, settings=settings, previous=previous,
-                   cache=cache), private_values(package),
-            precompute(package, settings, beside=True))
+    downloads = export(package, out_dir, created, settings=settings, previous=previous,
+                       cache=cache)
+    if not values:
+        return downloads, None, {}
+    return downloads, private_values(package), precompute(package, settings, beside=True)
 
 
 def existing(output: Path) -> Path | None:

@@ -176,6 +176,27 @@ def test_the_manifest_is_saved_when_the_checks_do_not_save_it(make_package, tmp_
     assert incremental.published_manifest(output, incremental.cache_dir(output)) is not None
 
 
+def test_a_republish_s_export_child_finds_the_private_values(make_package, tmp_path, content,
+                                                             monkeypatch):
+    """A first build's export writes every file and its child is the slower: this process
+    finds the private values. A republish's export links most files: its child does."""
+    from pipeline import privacy
+
+    real, record = privacy.private_values, tmp_path / "found-in"
+
+    def spy(package):
+        with record.open("a") as out:  # the child's own memory goes with it
+            out.write("here\n" if os.getpid() == here else "child\n")
+        return real(package)
+
+    here = os.getpid()
+    monkeypatch.setattr(privacy, "private_values", spy)
+    output = tmp_path / "output"
+    for _ in range(2):
+        assert 0 == build.run(args(make_package(), output, content, "--quiet"))
+    assert ["here", "child"] == record.read_text().split()
+
+
 def test_slow_checks_start_before_they_are_needed(make_package, tmp_path, content,
                                                    monkeypatch):
     """The guard is made while the export runs, the package check starts before the
