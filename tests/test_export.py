@@ -458,6 +458,40 @@ def test_a_republish_by_blocks_equals_a_full_export(make_package, tmp_path, two_
     assert "data/projects.csv" not in linked
 
 
+def member_end(data: bytes, name: str) -> int:
+    """Where the compressed bytes of an archive's member end."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    start = info.header_offset
+    skip = int.from_bytes(data[start + 26:start + 28], "little") + int.from_bytes(
+        data[start + 28:start + 30], "little")
+    return start + 30 + skip + info.compress_size
+
+
+@pytest.mark.parametrize(("tampered", "where"), [
+    ("data/projects.csv", lambda data: len(data) - 10),  # the last row: an unchanged block
+    ("data/projects.json", lambda data: len(data) - 10),
+    ("data/khuyen-cong-cao-bang.xlsx", lambda data: len(data) // 2),
+    ("data/khuyen-cong-cao-bang.zip", lambda data: member_end(data, "projects.csv") - 10),
+])
+def test_no_block_is_copied_from_a_previous_file_edited_since(make_package, tmp_path,
+                                                              two_row_blocks, tampered, where):
+    """A block is copied only from the very file the last export wrote (its SHA-256)."""
+    first, _ = load_package(make_package(folder="first"))
+    cache = tmp_path / "cache"
+    export_open_data(first, tmp_path / "old", version="0.1.0", created=CREATED, cache=cache)
+    path = tmp_path / "old" / tampered
+    data = bytearray(path.read_bytes())
+    data[where(data)] ^= 1  # one bit of a block that the republish does not change
+    path.unlink()  # a new file: the other names of the old one keep its bytes
+    path.write_bytes(bytes(data))
+    changed, _ = load_package(make_package(retitled, folder="second"))
+    export_open_data(changed, tmp_path / "new", version="0.1.0", created=CREATED,
+                     previous=tmp_path / "old", cache=cache)
+    export_open_data(changed, tmp_path / "full", version="0.1.0", created=CREATED)
+    assert files_of(tmp_path / "full") == files_of(tmp_path / "new")
+
+
 @pytest.mark.parametrize("rows", [1, 2, 1000])
 def test_files_made_by_blocks_are_the_whole_tables_serialised(exported_with_rows, rows):
     package, out = exported_with_rows(rows)
