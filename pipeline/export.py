@@ -499,15 +499,16 @@ class Export:
         """Each member of ``keys`` (member -> key) of an archive: the previous archive's
         when its key is unchanged, else ``make(member, its previous bytes, where their
         blocks lay)``; and where every member's blocks lie now."""
-        recorded_keys = (self.files.known.get(path) or {}).get("members") or {}
-        ready, recorded = self.files.previous_pieces(path, set(keys))
+        ready = self.files.previous_members(path, keys)
+        old, recorded = self.files.previous_pieces(path, set(keys) - set(ready))
+        kept = (self.files.known.get(path) or {}).get("blocks") or {} if ready else {}
         members, places = {}, {}
-        for member, key in keys.items():
-            old = ready.get(member)
-            if old is not None and recorded_keys.get(member) == key:
-                members[member], places[member] = old, recorded.get(member, [])
+        for member in keys:
+            if member in ready:
+                members[member], places[member] = ready[member], kept.get(member, [])
             else:
-                members[member], places[member] = make(member, old, recorded.get(member, []))
+                members[member], places[member] = make(member, old.get(member),
+                                                       recorded.get(member, []))
         return members, places
 
     def workbook(self, path: str, descriptor: dict, sheets: dict[str, str],

@@ -192,6 +192,8 @@ class OutputFiles:
     known: dict[str, dict] = field(default_factory=dict)
     entries: dict[str, dict] = field(default_factory=dict)
     linked: list[str] = field(default_factory=list)
+    #: The last previous file read and checked (``previous_file``).
+    last: tuple[str | None, tuple[bytes | None, dict]] = (None, (None, {}))
 
     @classmethod
     def open(cls, out_dir: Path, previous: Path | None, cache_dir: Path | None) -> OutputFiles:
@@ -234,12 +236,16 @@ class OutputFiles:
 
     def previous_file(self, rel: str) -> tuple[bytes | None, dict]:
         """The previous export's file ``rel`` and its manifest entry, once the file is
-        checked to be the one recorded ((None, {}) otherwise)."""
+        checked to be the one recorded ((None, {}) otherwise). The last file asked for is
+        kept: an archive's unchanged and changed members are asked for one after the other.
+        """
+        if self.last[0] == rel:
+            return self.last[1]
         entry = self.known.get(rel) or {}
-        if not entry or self.previous is None:
-            return None, {}
-        data = recorded_bytes(self.previous / rel, entry)
-        return (data, entry) if data is not None else (None, {})
+        data = (None if not entry or self.previous is None
+                else recorded_bytes(self.previous / rel, entry))
+        self.last = (rel, (data, entry) if data is not None else (None, {}))
+        return self.last[1]
 
     def previous_blocks(self, rel: str) -> tuple[bytes | None, list]:
         """The previous file ``rel`` and where its blocks lie, when both are at hand."""
