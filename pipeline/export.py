@@ -14,6 +14,7 @@ amounts with no separators, ``true``/``false`` booleans and an empty cell for a 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -33,9 +34,11 @@ from pipeline.export_cache import (
     Deflated,
     OutputFiles,
     Stored,
+    column_types,
     digest,
     frame_digest,
     pipeline_salt,
+    row_hashes,
     salt,
     write_member,
 )
@@ -366,16 +369,14 @@ class Tables(dict):
         if name not in self.shapes:
             schema = json.dumps(public_schema(self.package, name), ensure_ascii=False,
                                 sort_keys=True)
-            types = json.dumps([[str(c), str(t)] for c, t in
-                                public_frame(self.package, name).dtypes.items()])
-            self.shapes[name] = digest(salt(), name, schema, types)
+            self.shapes[name] = digest(salt(), name, schema,
+                                       column_types(public_frame(self.package, name)))
         return self.shapes[name]
 
     def hashes(self, name: str) -> np.ndarray:
-        """One 64-bit hash per row of the public typed values (``frame_digest``'s)."""
+        """One 64-bit hash per row of the public typed values."""
         if name not in self.hashed:
-            self.hashed[name] = pd.util.hash_pandas_object(
-                public_frame(self.package, name), index=False).to_numpy()
+            self.hashed[name] = row_hashes(public_frame(self.package, name))
         return self.hashed[name]
 
     def key(self, name: str) -> str:
@@ -387,14 +388,11 @@ class Tables(dict):
         return row_blocks(digest(self.shape(name), kind), self.hashes(name))
 
     def block(self, name: str, block: Block) -> Table:
-        """The public table of a block's rows, computed once for all the files that need
-        it (from the whole table when that is made already)."""
+        """The public table of a block's rows, computed once for all the files that need it."""
         found = self.parts.get((name, block.start))
         if found is None:
-            rows = slice(block.start, block.stop)
-            found = (Table(self[name].fields, [c[rows] for c in self[name].columns])
-                     if name in self else public_table(self.package, name, rows))
-            self.parts[(name, block.start)] = found
+            found = self.parts[(name, block.start)] = public_table(
+                self.package, name, slice(block.start, block.stop))
         return found
 
 
@@ -404,12 +402,7 @@ def public_tables(package: Package) -> dict[str, Table]:
 
 
 def public_frame(package: Package, name: str) -> pd.DataFrame:
-    return package.frames[name][[f["name"] for f in public_fields(package, name)]]
-
-
-def resource_key(package: Package, name: str) -> str:
-    """What a resource's CSV and JSON depend on: public schema and public typed values."""
-    return Tables(package).key(name)
+    return package.frames[name][public_names(package, name)]
 
 
 def download_entry(path: str, stored: Stored, resource: str, fmt: str, kind: str) -> dict:
@@ -444,35 +437,32 @@ class Export:
         """Each resource's CSV and JSON; returns what the descriptor says of each CSV."""
         csvs = {}
         for name, key in keys.items():
-            csvs[name] = self.add(f"data/{name}.csv", key,
-                                  lambda name=name: self.csv_file(name), name, "csv")
-            self.add(f"data/{name}.json", key,
-                     lambda name=name: self.json_file(name), name, "json")
+            header = csv_header(public_names(self.tables.package, name))
+            csvs[name] = self.add(f"data/{name}.csv", key, functools.partial(
+                self.text_file, name, "csv", functools.partial(self.csv_block, name), header,
+                b"", b""), name, "csv")
+            self.add(f"data/{name}.json", key, functools.partial(
+                self.text_file, name, "json", functools.partial(self.json_block, name),
+                JSON_OPEN, JSON_SEPARATOR, JSON_CLOSE), name, "json")
         return csvs
 
-    def csv_file(self, name: str) -> tuple[bytes, dict]:
-        """``csv_bytes`` of the resource, block by block (the unchanged ones copied from
-        the previous file), and where its blocks lie."""
-        previous, recorded = self.files.previous_blocks(f"data/{name}.csv")
-        data, places = joined(csv_header(public_names(self.tables.package, name)),
-                              self.tables.blocks(name, "csv"),
-                              lambda block: self.csv_block(name, block), b"", b"",
+    def text_file(self, name: str, fmt: str, make: Callable[[Block], bytes], prefix: bytes,
+                  separator: bytes, suffix: bytes) -> tuple[bytes, dict]:
+        """``csv_bytes`` or ``json_bytes`` of the resource, block by block (the unchanged
+        ones copied from the previous file), and where its blocks lie."""
+        previous, recorded = self.files.previous_blocks(f"data/{name}.{fmt}")
+        data, places = joined(prefix, self.tables.blocks(name, fmt), make, separator, suffix,
                               previous, recorded)
         return data, {"blocks": places}
+
+    def json_block(self, name: str, block: Block) -> bytes:
+        return json_lines(self.tables.block(name, block))
 
     def csv_block(self, name: str, block: Block) -> bytes:
         found = self.made.get((name, block.key))
         if found is None:
             found = self.made[(name, block.key)] = csv_rows(self.tables.block(name, block))
         return found
-
-    def json_file(self, name: str) -> tuple[bytes, dict]:
-        """``json_bytes`` of the resource, block by block, and where its blocks lie."""
-        previous, recorded = self.files.previous_blocks(f"data/{name}.json")
-        data, places = joined(JSON_OPEN, self.tables.blocks(name, "json"),
-                              lambda block: json_lines(self.tables.block(name, block)),
-                              JSON_SEPARATOR, JSON_CLOSE, previous, recorded)
-        return data, {"blocks": places}
 
     def package_files(self, descriptor: dict, keys: dict[str, str], created: str) -> None:
         """The workbook, the ZIP and ``datapackage.json``: whole-package files.

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.export_cache import Deflated, digest
+from pipeline.export_cache import Deflated, digest, raw_deflate
 
 #: Rows per block: a changed row re-makes 1,000 rows; 50 blocks for the national projects.
 ROWS = 1000
 
 #: The end of every blocked deflate stream: an empty final block.
-FINAL_BLOCK = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15).flush()
+FINAL_BLOCK = raw_deflate().flush()
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def joined(prefix: bytes, blocks: Sequence[Block], make: Callable[[Block], bytes
 
 def deflated_piece(data: bytes) -> tuple[bytes, int, int]:
     """(raw deflate of ``data`` ending on a byte boundary, its CRC-32, its length)."""
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    compressor = raw_deflate()
     return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data),
             len(data))
 

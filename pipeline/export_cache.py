@@ -26,7 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 MANIFEST = "export.json"
@@ -58,8 +60,14 @@ class Deflated:
 
     @classmethod
     def of(cls, data: bytes) -> Deflated:
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        compressor = raw_deflate()
         return cls(zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
+
+
+def raw_deflate() -> Any:
+    """A compressor of raw deflate (no zlib header) at zlib's default level, as ``zipfile``
+    compresses a member."""
+    return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
 
 
 def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: Deflated) -> None:
@@ -133,9 +141,17 @@ def pipeline_salt() -> str:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """A process-independent hash of a frame's columns, types and values, row order included."""
-    types = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()])
-    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    return digest(types, rows.tobytes())
+    return digest(column_types(frame), row_hashes(frame).tobytes())
+
+
+def column_types(frame: pd.DataFrame) -> str:
+    """The frame's column names and types, as text."""
+    return json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()])
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash of each row's values (pandas' own, the same in every process)."""
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
 def write_new(path: Path, data: bytes) -> None:
